@@ -1,0 +1,68 @@
+"""forum: the users' clubs of labelled health software."""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from forum.config import ENV_OVERRIDES, BaseConfig, load_secret_key
+
+
+def create_app(config: Mapping[str, Any] | type | None = None) -> Flask:
+    """Build the application. Pure: no table creation, no migration, no network, no prompt.
+
+    Configuration layers, each overriding the previous: BaseConfig, instance/config.py,
+    environment variables (DATABASE_URL, SECRET_KEY, SEARCH_INDEX_DIR), then `config`
+    (a mapping or a class, used by tests).
+    """
+    app = Flask(__name__, instance_relative_config=True)
+    _configure(app, config)
+
+    from forum import extensions, search
+    from forum.web import register_blueprints
+    from forum.web.errors import register_error_handlers
+    from forum.web.filters import register_filters
+    from forum.cli import register_cli
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, directory=str(Path(app.root_path).parent / "migrations"))
+    extensions.login_manager.init_app(app)
+    extensions.csrf.init_app(app)
+    search.init_app(app)
+    register_blueprints(app)
+    register_cli(app)
+    register_error_handlers(app)
+    register_filters(app)
+    return app
+
+
+def _configure(app: Flask, config: Mapping[str, Any] | type | None) -> None:
+    app.config.from_object(BaseConfig)
+    app.config.from_pyfile("config.py", silent=True)
+    for key in ENV_OVERRIDES:
+        if os.environ.get(key):
+            app.config[key] = os.environ[key]
+    if isinstance(config, Mapping):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+
+    instance = Path(app.instance_path)
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'forum.sqlite3'}"
+    url = app.config["DATABASE_URL"]
+    if url.startswith("postgres://"):  # Heroku-style URLs
+        url = "postgresql+psycopg://" + url[len("postgres://"):]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if url.startswith("sqlite"):
+        # Busy timeout at the driver level too, so a writer waits for another instead of failing.
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 10}})
+    if not app.config.get("SEARCH_INDEX_DIR"):
+        app.config["SEARCH_INDEX_DIR"] = str(instance / "search-index")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_secret_key(app.instance_path)

@@ -1,0 +1,152 @@
+"""Accounts: users, the structures they work in, and the software they declare using."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from forum.extensions import db
+from forum.models._time import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from forum.models.boards import Board, Editor
+
+ROLES = ("member", "moderator", "editor", "admin")
+
+# Fixed list of professions: code stored, French label shown.
+PROFESSIONS: dict[str, str] = {
+    "medecin_generaliste": "médecin généraliste",
+    "medecin_specialiste": "médecin spécialiste",
+    "infirmier": "infirmier·e",
+    "masseur_kinesitherapeute": "masseur-kinésithérapeute",
+    "pharmacien": "pharmacien·ne",
+    "sage_femme": "sage-femme",
+    "orthophoniste": "orthophoniste",
+    "orthoptiste": "orthoptiste",
+    "podologue": "pédicure-podologue",
+    "dieteticien": "diététicien·ne",
+    "psychologue": "psychologue",
+    "chirurgien_dentiste": "chirurgien·ne-dentiste",
+    "ergotherapeute": "ergothérapeute",
+    "psychomotricien": "psychomotricien·ne",
+    "coordinateur": "coordinateur·trice",
+    "secretaire": "secrétaire médical·e",
+    "autre": "autre profession",
+}
+
+REGIONS = (
+    "Auvergne-Rhône-Alpes", "Bourgogne-Franche-Comté", "Bretagne", "Centre-Val de Loire", "Corse",
+    "Grand Est", "Hauts-de-France", "Île-de-France", "Normandie", "Nouvelle-Aquitaine", "Occitanie",
+    "Pays de la Loire", "Provence-Alpes-Côte d'Azur", "Guadeloupe", "Guyane", "La Réunion",
+    "Martinique", "Mayotte",
+)
+
+STRUCTURE_KINDS: dict[str, str] = {
+    "msp": "Maison de santé pluriprofessionnelle",
+    "cds": "Centre de santé",
+    "cpts": "CPTS",
+    "pole": "Pôle de santé",
+    "cabinet": "Cabinet",
+    "autre": "Autre",
+}
+
+# A structure's name is free text; the kind is guessed from its first word when imported.
+STRUCTURE_NAME_MAX = 120
+
+
+class Structure(db.Model):
+    __tablename__ = "structures"
+    __table_args__ = (UniqueConstraint("name", "region", name="uq_structures_name_region"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(STRUCTURE_NAME_MAX))
+    kind: Mapped[str] = mapped_column(String(16), default="msp")
+    region: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def kind_label(self) -> str:
+        return STRUCTURE_KINDS.get(self.kind, self.kind)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('member', 'moderator', 'editor', 'admin')", name="role"),
+        CheckConstraint("role != 'editor' OR editor_id IS NOT NULL", name="editor_binding"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    # None: the account cannot log in until a password is set (imported users, deleted accounts).
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    profession: Mapped[str] = mapped_column(String(32), default="autre")
+    structure_id: Mapped[int | None] = mapped_column(ForeignKey("structures.id"), index=True)
+    region: Mapped[str | None] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16), default="member")
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("editors.id"), index=True)
+    bio: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when the account is deleted (RGPD): posts stay, signed "Ancien membre".
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    post_count: Mapped[int] = mapped_column(default=0)
+
+    structure: Mapped[Structure | None] = relationship(lazy="joined")
+    editor: Mapped[Editor | None] = relationship()
+    software: Mapped[list[SoftwareUse]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="SoftwareUse.board_id"
+    )
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: deleted accounts cannot be logged into
+        return self.deleted_at is None
+
+    @property
+    def profession_label(self) -> str:
+        return PROFESSIONS.get(self.profession, self.profession)
+
+    @property
+    def public_name(self) -> str:
+        return "Ancien membre" if self.deleted_at else self.display_name
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.role in ("moderator", "admin")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def uses_board(self, board_id: int) -> bool:
+        return any(s.board_id == board_id for s in self.software)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role}>"
+
+
+class SoftwareUse(db.Model):
+    """A user declares using a board's software, optionally with its version."""
+
+    __tablename__ = "software_uses"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    board_id: Mapped[int] = mapped_column(ForeignKey("boards.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="software")
+    board: Mapped[Board] = relationship(lazy="joined")
+
+
+Index("ix_software_uses_board_id", SoftwareUse.board_id)

@@ -1,0 +1,1 @@
+"""Domain logic as typed functions. Services flush and raise domain errors; views commit."""

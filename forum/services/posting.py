@@ -1,0 +1,155 @@
+"""Writing: new threads, replies, edits with revisions, soft delete and restore.
+
+Every function validates, checks permissions through the policy, flushes, keeps the counters and
+queues the search-index update; the caller (a view or a command) commits.
+"""
+from __future__ import annotations
+
+from flask import current_app
+
+from forum.extensions import db
+from forum.markup import render_markdown
+from forum.models import KINDS, Board, Post, PostRevision, Thread, User
+from forum.models._time import utcnow
+from forum.services import counters
+from forum.services.errors import Conflict, NotFound, ValidationError
+from forum.services.indexing import enqueue_thread
+from forum.services.patient_data import NIR_MESSAGE, contains_patient_identifier
+from forum.services.policy import can, is_moderator, require
+
+VERSION_MAX_LENGTH = 40
+
+
+def clean_title(title: str | None) -> str:
+    """Validated title: raises ValidationError("title", …)."""
+    title = " ".join((title or "").split())
+    limit = current_app.config["TITLE_MAX_LENGTH"]
+    if len(title) < 5:
+        raise ValidationError("title", "Le titre doit contenir au moins 5 caractères.")
+    if len(title) > limit:
+        raise ValidationError("title", f"Le titre ne doit pas dépasser {limit} caractères (il en a {len(title)}).")
+    if contains_patient_identifier(title):
+        raise ValidationError("title", NIR_MESSAGE)
+    return title
+
+
+def clean_body(body: str | None) -> str:
+    """Validated Markdown source: raises ValidationError("body", …)."""
+    body = (body or "").replace("\r\n", "\n").strip()
+    limit = current_app.config["BODY_MAX_LENGTH"]
+    if not body:
+        raise ValidationError("body", "Le message ne peut pas être vide.")
+    if len(body) > limit:
+        raise ValidationError("body", f"Le message ne doit pas dépasser {limit:,} caractères (il en a {len(body):,})."
+                              .replace(",", "\u202f"))
+    if contains_patient_identifier(body):
+        raise ValidationError("body", NIR_MESSAGE)
+    return body
+
+
+def clean_version(version: str | None, field: str = "software_version") -> str | None:
+    version = (version or "").strip()
+    if len(version) > VERSION_MAX_LENGTH:
+        raise ValidationError(field, f"La version ne doit pas dépasser {VERSION_MAX_LENGTH} caractères.")
+    return version or None
+
+
+def create_thread(author: User, board: Board, kind: str, title: str, body: str,
+                  software_version: str | None = None) -> Thread:
+    """Open a thread with its first post. Raises ValidationError, PermissionDenied."""
+    require(author, "create_thread", board)
+    if kind not in KINDS:
+        raise ValidationError("kind", "Choisissez le type de sujet : question, astuce ou demande d'évolution.")
+    title, body = clean_title(title), clean_body(body)
+    version = clean_version(software_version) if kind == "tip" else None
+    now = utcnow()
+    thread = Thread(board_id=board.id, author_id=author.id, kind=kind, title=title,
+                    status="nouvelle" if kind == "request" else None, software_version=version,
+                    created_at=now, last_activity_at=now, last_author_id=author.id)
+    db.session.add(thread)
+    db.session.flush()
+    post = Post(thread_id=thread.id, author_id=author.id, is_first=True, body_source=body,
+                body_html=render_markdown(body), created_at=now)
+    db.session.add(post)
+    db.session.flush()
+    counters.bump_on_new_post(thread, post, new_thread=True)
+    enqueue_thread(thread.id)
+    return thread
+
+
+def reply(author: User, thread: Thread, body: str) -> Post:
+    """Add a reply. Raises NotFound (deleted thread), Conflict (locked), ValidationError."""
+    if thread.deleted_at is not None:
+        raise NotFound("Ce sujet a été supprimé.")
+    if not can(author, "reply", thread):
+        raise Conflict("Ce sujet est verrouillé : il n'accepte plus de réponses.")
+    body = clean_body(body)
+    post = Post(thread_id=thread.id, author_id=author.id, body_source=body,
+                body_html=render_markdown(body), created_at=utcnow())
+    db.session.add(post)
+    db.session.flush()
+    counters.bump_on_new_post(thread, post, new_thread=False)
+    enqueue_thread(thread.id)
+    return post
+
+
+def edit_post(actor: User, post: Post, body: str, title: str | None = None) -> Post:
+    """Change a post (and the thread title for an opening post), keeping the previous text as a
+    revision. Raises PermissionDenied, NotFound (deleted post), ValidationError."""
+    require(actor, "edit_post", post)
+    if post.deleted_at is not None:
+        raise NotFound("Ce message a été supprimé.")
+    body = clean_body(body)
+    thread = post.thread
+    new_title = clean_title(title) if post.is_first and title is not None else None
+    title_changed = new_title is not None and new_title != thread.title
+    if body == post.body_source and not title_changed:
+        return post
+    now = utcnow()
+    db.session.add(PostRevision(post_id=post.id, title=thread.title if post.is_first else None,
+                                body_source=post.body_source, edited_by_id=actor.id, edited_at=now,
+                                by_moderator=actor.id != post.author_id))
+    post.body_source = body
+    post.body_html = render_markdown(body)
+    post.edited_at = now
+    post.revision_count += 1
+    if title_changed:
+        thread.title = new_title
+    db.session.flush()
+    enqueue_thread(thread.id)
+    return post
+
+
+def delete_post(actor: User, post: Post) -> None:
+    """Soft-delete a post. Deleting the opening post deletes the thread when it has no visible
+    reply, or when a moderator does it; otherwise the opening post alone is withdrawn.
+    Raises PermissionDenied, NotFound (already deleted)."""
+    require(actor, "delete_post", post)
+    if post.deleted_at is not None:
+        raise NotFound("Ce message est déjà supprimé.")
+    thread = post.thread
+    now = utcnow()
+    post.deleted_at, post.deleted_by_id = now, actor.id
+    if post.is_first and (thread.reply_count == 0 or is_moderator(actor, thread.board)):
+        thread.deleted_at, thread.deleted_by_id = now, actor.id
+    _recount_after(thread, post)
+
+
+def restore_post(actor: User, post: Post) -> None:
+    """Undo a soft delete (moderators). Restoring an opening post restores its thread too."""
+    require(actor, "restore_post", post)
+    thread = post.thread
+    post.deleted_at = post.deleted_by_id = None
+    if post.is_first and thread.deleted_at is not None:
+        thread.deleted_at = thread.deleted_by_id = None
+    _recount_after(thread, post)
+
+
+def _recount_after(thread: Thread, post: Post) -> None:
+    db.session.flush()
+    counters.recount_thread(thread.id)
+    counters.recount_board(thread.board_id)
+    if post.author_id is not None:
+        counters.recount_user(post.author_id)
+    db.session.expire(thread)
+    enqueue_thread(thread.id)
