@@ -5,13 +5,14 @@ import sys
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
-
 from forum.extensions import db
 
 
 def register_cli(app: Flask) -> None:
+    from forum.search.commands import search_cli
+
     app.cli.add_command(create_user)
+    app.cli.add_command(search_cli)
 
 
 @click.command("create-user")

@@ -14,3 +14,8 @@ def init_app(app: Flask) -> None:
 
 def apply_pending() -> int:
     return 0
+
+
+def similar_requests(board_id: int, text: str, limit: int = 5) -> list:
+    """Open requests of the board most similar to `text` (duplicate hint)."""
+    return []
