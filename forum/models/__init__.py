@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see every table."""
 from forum.models.accounts import PROFESSIONS, REGIONS, ROLES, SoftwareUse, Structure, User
 from forum.models.boards import LABEL_LEVELS, Board, Editor
+from forum.models.imports import DatasetImport
 from forum.models.indexing import IndexTask
 from forum.models.requests import (
     IMPORTANCES,
@@ -13,7 +14,7 @@ from forum.models.requests import (
 from forum.models.threads import CLOSED_STATUSES, KINDS, STATUSES, Post, PostRevision, Thread
 
 __all__ = [
-    "Board", "CLOSED_STATUSES", "Editor", "IMPORTANCES", "IndexTask", "KINDS", "LABEL_LEVELS",
+    "Board", "CLOSED_STATUSES", "DatasetImport", "Editor", "IMPORTANCES", "IndexTask", "KINDS", "LABEL_LEVELS",
     "PROFESSIONS", "Post", "PostRevision", "REGIONS", "ROLES", "RequestMerge", "STATUSES",
     "SoftwareUse", "StatusChange", "Structure", "Thread", "TipConfirmation", "TipUseful", "User",
     "Vote",
