@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from flask import g
 from sqlalchemy import event
 
 from forum import create_app
@@ -36,6 +37,12 @@ def app(tmp_path, template_db):
         "DATABASE_URL": f"sqlite:///{db_path}",
         "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
     })
+
+    @app.before_request
+    def _forget_cached_login_user():
+        # The fixture's app context outlives each request, and Flask-Login caches the user in g.
+        g.pop("_login_user", None)
+
     with app.app_context():
         yield app
         db.session.remove()

@@ -13,6 +13,7 @@ from forum.services import posting
 
 PASSWORD = "motdepasse-solide"
 _seq = itertools.count(1)
+_password_hashes: dict[str, str] = {}
 
 
 def make_editor(name: str | None = None, slug: str | None = None) -> Editor:
@@ -52,7 +53,10 @@ def make_user(email: str | None = None, *, role: str = "member", display_name: s
     user = User(email=email or f"membre{n}@example.org", display_name=display_name or f"Membre {n}",
                 profession=profession, structure_id=structure.id, region=structure.region, role=role,
                 editor_id=editor.id if editor else None)
-    user.set_password(password)
+    if password not in _password_hashes:  # scrypt is slow on purpose: hash each test password once
+        user.set_password(password)
+        _password_hashes[password] = user.password_hash
+    user.password_hash = _password_hashes[password]
     db.session.add(user)
     db.session.flush()
     for board in uses:

@@ -45,10 +45,10 @@ def register_error_handlers(app: Flask) -> None:
             message = "Le formulaire a expiré ou n'est pas valide. Rechargez la page et réessayez."
         elif exc.code == 404 and exc.description and exc.description.startswith("«"):
             message = exc.description
-        response = render_error(exc.code or 500, message)
-        if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
-            response[0].headers["Allow"] = ", ".join(exc.valid_methods)
-        return response
+        body, status = render_error(exc.code or 500, message)
+        if exc.code == 405 and getattr(exc, "valid_methods", None):
+            return body, status, {"Allow": ", ".join(exc.valid_methods)}
+        return body, status
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
