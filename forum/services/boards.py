@@ -1,12 +1,32 @@
 """Boards: the catalogue shown on the home page and the thread listings of a board."""
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
 
 from forum.extensions import db
-from forum.models import Board, Thread
+from forum.models import KINDS, Board, Thread
 from forum.services.errors import NotFound
+
+# Filters offered on the questions tab (?filtre=…) and sorts on the tips tab (?tri=…).
+QUESTION_FILTERS: dict[str, str] = {"resolues": "Résolues", "sans-reponse": "Sans réponse"}
+TIP_SORTS: dict[str, str] = {"utiles": "Les plus utiles"}
+
+
+@dataclass(frozen=True)
+class ThreadListing:
+    """One page of a board's threads; `page` is None when the requested page was not a number."""
+
+    threads: list[Thread]
+    page: int | None
+    pages: int
+    total: int
+
+    @property
+    def out_of_range(self) -> bool:
+        return self.page is None or (self.total > 0 and not 1 <= self.page <= self.pages)
 
 
 def list_boards() -> list[Board]:
@@ -19,3 +39,47 @@ def get_board(slug: str) -> Board:
     if board is None:
         raise NotFound("Ce forum n'existe pas.")
     return board
+
+
+def list_threads(board: Board, *, kind: str | None = None, question_filter: str | None = None,
+                 tip_sort: str | None = None, page: int | None = 1, per_page: int = 25) -> ThreadListing:
+    """The visible threads of `board`, pinned first then by last activity (or by "utile" marks
+    when tip_sort="utiles"), one page at a time.
+
+    `kind` None lists every kind; `question_filter` ("resolues", "sans-reponse") applies to
+    questions only. Unknown values are ignored rather than refused: these come from URLs people
+    share. Authors and their structures come in the same query (the row shows them), so the
+    number of statements does not depend on the page size.
+    """
+    kind = kind if kind in KINDS else None
+    conditions = [Thread.board_id == board.id, Thread.deleted_at.is_(None)]
+    if kind:
+        conditions.append(Thread.kind == kind)
+    if kind == "question" and question_filter == "resolues":
+        conditions.append(Thread.accepted_post_id.is_not(None))
+    elif kind == "question" and question_filter == "sans-reponse":
+        conditions.append(Thread.reply_count == 0)
+    else:
+        question_filter = None
+
+    total = _visible_count(board, kind) if question_filter is None else db.session.scalar(
+        select(func.count(Thread.id)).where(*conditions))
+    pages = max(1, -(-total // per_page))
+    if page is None or not 1 <= page <= pages or total == 0:
+        return ThreadListing(threads=[], page=page, pages=pages, total=total)
+
+    if kind == "tip" and tip_sort == "utiles":
+        order = (Thread.useful_count.desc(), Thread.last_activity_at.desc(), Thread.id.desc())
+    else:
+        order = (Thread.pinned.desc(), Thread.last_activity_at.desc(), Thread.id.desc())
+    # The board is already in the session: no need to join it again on every row.
+    query = (select(Thread).where(*conditions).options(lazyload(Thread.board)).order_by(*order)
+             .offset((page - 1) * per_page).limit(per_page))
+    return ThreadListing(threads=list(db.session.scalars(query)), page=page, pages=pages, total=total)
+
+
+def _visible_count(board: Board, kind: str | None) -> int:
+    """Visible threads of a kind (or all), from the board's counters kept by services.counters."""
+    if kind is None:
+        return board.thread_count
+    return {"question": board.question_count, "tip": board.tip_count, "request": board.request_count}[kind]

@@ -1,12 +1,85 @@
 """What the thread page shows beyond posts, by kind (votes and status history for requests,
-"utile" marks for tips, accepted answer for questions). Filled by the requests capability."""
+"utile" marks for tips, accepted answer for questions).
+
+The thread view spreads the returned dict into the template context: templates/requests/_panel.html
+and _post_extra.html read the one variable `requests_panel`. A handful of queries, whatever the
+number of votes.
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
-from forum.models import Thread, User
+from forum.models import IMPORTANCES, StatusChange, Thread, TipConfirmation, User
+from forum.models.requests import IMPORTANCE_LABELS
+from forum.services import ranking, statuses, tips, votes
+from forum.services.errors import PermissionDenied
+from forum.services.policy import can
+
+
+@dataclass
+class RequestPanel:
+    kind: str
+    # Requests
+    figures: ranking.RequestFigures | None = None
+    your_vote: str | None = None
+    can_vote: bool = False
+    # Why the user cannot vote: "login", "closed", "usage" (does not declare the software) or None.
+    vote_blocked: str | None = None
+    vote_message: str | None = None
+    timeline: list[StatusChange] = field(default_factory=list)
+    status_choices: list[str] = field(default_factory=list)
+    can_merge: bool = False
+    merged_into: Thread | None = None
+    # Tips
+    marked_useful: bool = False
+    can_mark_useful: bool = False
+    confirmations: list[TipConfirmation] = field(default_factory=list)
+    # Questions
+    can_accept: bool = False
+    importances: dict[str, str] = field(default_factory=lambda: dict(IMPORTANCE_LABELS))
+    points: dict[str, int] = field(default_factory=lambda: dict(IMPORTANCES))
+
+    @property
+    def official_answers(self) -> list[StatusChange]:
+        """Official answers, newest first: shown prominently above the timeline."""
+        return [change for change in reversed(self.timeline) if change.answer_by]
+
+    @property
+    def your_vote_label(self) -> str | None:
+        return IMPORTANCE_LABELS.get(self.your_vote or "")
 
 
 def thread_extras(thread: Thread, user: User | None) -> dict[str, Any]:
     """Template context for templates/requests/_panel.html and _post_extra.html."""
-    return {}
+    user = user if user is not None and user.is_authenticated else None
+    panel = RequestPanel(kind=thread.kind)
+    if thread.kind == "request":
+        _fill_request(panel, thread, user)
+    elif thread.kind == "tip":
+        panel.marked_useful = tips.has_marked_useful(user, thread)
+        panel.can_mark_useful = can(user, "mark_tip_useful", thread) and thread.author_id != getattr(user, "id", None)
+        panel.confirmations = tips.confirmations(thread)
+    elif thread.kind == "question":
+        panel.can_accept = can(user, "accept_answer", thread)
+    return {"requests_panel": panel}
+
+
+def _fill_request(panel: RequestPanel, thread: Thread, user: User | None) -> None:
+    panel.figures = ranking.figures_for([thread.id])[thread.id]
+    panel.your_vote = votes.votes_of(user, [thread.id]).get(thread.id)
+    refusal = votes.vote_refusal(user, thread)
+    panel.can_vote = refusal is None
+    if refusal is not None:
+        panel.vote_message = refusal.message
+        if not thread.is_open_request:
+            panel.vote_blocked = "closed"
+        elif user is None:
+            panel.vote_blocked = "login"
+        elif isinstance(refusal, PermissionDenied):
+            panel.vote_blocked = "usage"
+    panel.timeline = statuses.history(thread)
+    panel.status_choices = statuses.allowed_statuses(user, thread)
+    panel.can_merge = can(user, "merge_requests", thread) and thread.status != "doublon"
+    if thread.merged_into_id is not None:
+        panel.merged_into = thread.merged_into

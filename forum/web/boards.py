@@ -1,6 +1,35 @@
-"""Blueprint boards (to be filled)."""
+"""Board pages: a board's threads by kind (tabs), with filters, sorts and pagination."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, current_app, render_template, request
+
+from forum.models.threads import KIND_PLURALS
+from forum.services import boards as board_service
 
 bp = Blueprint("boards", __name__)
+
+# Tabs of a board page, in order: ?type= value -> label. "tout" is the default.
+TABS: dict[str, str] = {**KIND_PLURALS, "tout": "Tout"}
+
+
+def page_arg() -> int | None:
+    """?page= as a positive number; None when it is not a number (the page then says so)."""
+    raw = request.args.get("page", "1").strip()
+    return int(raw) if raw.isdigit() else None
+
+
+@bp.get("/b/<slug>/")
+def show(slug: str):
+    board = board_service.get_board(slug)
+    tab = request.args.get("type", "tout")
+    tab = tab if tab in TABS else "tout"
+    question_filter = request.args.get("filtre") if tab == "question" else None
+    tip_sort = request.args.get("tri") if tab == "tip" else None
+    listing = board_service.list_threads(
+        board, kind=None if tab == "tout" else tab, question_filter=question_filter, tip_sort=tip_sort,
+        page=page_arg(), per_page=current_app.config["THREADS_PER_PAGE"])
+    return render_template(
+        "boards/show.html", board=board, listing=listing, tabs=TABS, tab=tab,
+        question_filter=question_filter if question_filter in board_service.QUESTION_FILTERS else None,
+        tip_sort=tip_sort if tip_sort in board_service.TIP_SORTS else None,
+        question_filters=board_service.QUESTION_FILTERS, tip_sorts=board_service.TIP_SORTS)

@@ -43,9 +43,10 @@ def iso(value: datetime | None) -> str:
 
 def page_url(page: int) -> str:
     """The current URL with another ?page=, keeping the other query arguments."""
-    args = request.args.to_dict()
+    view_args = request.view_args or {}
+    args = {k: v for k, v in request.args.items() if k not in view_args and not k.startswith("_")}
     args["page"] = str(page)
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return url_for(request.endpoint, **view_args, **args)
 
 
 def register_filters(app: Flask) -> None:

@@ -1,6 +1,175 @@
-"""Blueprint threads (to be filled)."""
+"""Thread pages: new thread, reading with replies, reply, edit, soft delete and restore of posts,
+revision history, Markdown preview."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from forum import search
+from forum.extensions import db
+from forum.markup import render_markdown
+from forum.models import KINDS, Post, Thread
+from forum.services import boards as board_service
+from forum.services import posting, reading
+from forum.services.errors import ValidationError
+from forum.services.policy import can
+from forum.services.thread_extras import thread_extras
+from forum.web.boards import page_arg
+from forum.web.thread_forms import EditPostForm, NewThreadForm, ReplyForm, attach_error
 
 bp = Blueprint("threads", __name__)
+
+
+def _user():
+    """The logged-in user object itself (not the proxy) for services; None when anonymous."""
+    return current_user._get_current_object() if current_user.is_authenticated else None
+
+
+def thread_url(thread: Thread, page: int = 1, anchor: str | None = None) -> str:
+    return url_for("threads.show", thread_id=thread.id, slug=thread.slug,
+                   page=page if page > 1 else None, _anchor=anchor)
+
+
+def post_url(post: Post) -> str:
+    page = reading.page_of_post(post, current_app.config["POSTS_PER_PAGE"])
+    return thread_url(post.thread, page, anchor=f"p{post.id}")
+
+
+def _render_thread(thread: Thread, form: ReplyForm, page: int | None, status: int = 200,
+                   preview_html: str | None = None):
+    """The thread page; also re-rendered by a reply that failed validation or asked for a preview."""
+    posts = reading.thread_posts(thread, page, current_app.config["POSTS_PER_PAGE"])
+    user = _user()
+    return render_template(
+        "threads/show.html", thread=thread, board=thread.board, posts=posts, form=form,
+        preview_html=preview_html, can_moderate=can(user, "moderate", thread),
+        **thread_extras(thread, user)), status
+
+
+@bp.route("/b/<slug>/nouveau", methods=["GET", "POST"])
+@login_required
+def new(slug: str):
+    board = board_service.get_board(slug)
+    form = NewThreadForm()
+    if request.method == "GET" and request.args.get("type") in KINDS:
+        form.kind.data = request.args["type"]
+    context: dict = {"preview_html": None, "similar": None}
+    if form.validate_on_submit():
+        if form.preview.data:
+            context["preview_html"] = render_markdown(form.body.data or "")
+        elif form.check_duplicates.data:
+            text = f"{form.title.data or ''} {form.body.data or ''}"
+            context["similar"] = search.similar_requests(board.id, text, limit=5)
+        else:
+            try:
+                thread = posting.create_thread(_user(), board, form.kind.data or "", form.title.data,
+                                               form.body.data, software_version=form.software_version.data)
+            except ValidationError as error:
+                db.session.rollback()
+                attach_error(form, error)
+                return render_template("threads/new.html", board=board, form=form, **context), 422
+            db.session.commit()
+            return redirect(thread_url(thread))
+    status = 422 if form.errors else 200
+    return render_template("threads/new.html", board=board, form=form, **context), status
+
+
+@bp.get("/t/<int:thread_id>")
+@bp.get("/t/<int:thread_id>/<slug>")
+def show(thread_id: int, slug: str | None = None):
+    thread = reading.get_thread(thread_id, _user())
+    if slug is not None and slug != thread.slug:
+        args = {k: v for k, v in request.args.items() if k in ("page",)}
+        return redirect(url_for("threads.show", thread_id=thread.id, slug=thread.slug, **args), 301)
+    page = page_arg()
+    return _render_thread(thread, ReplyForm(), 0 if page is None else page)
+
+
+@bp.get("/p/<int:post_id>")
+def goto_post(post_id: int):
+    """A stable link to one message, wherever it sits in its thread's pages."""
+    return redirect(post_url(reading.get_post(post_id, _user())))
+
+
+@bp.post("/t/<int:thread_id>/repondre")
+@login_required
+def reply(thread_id: int):
+    thread = reading.get_thread(thread_id, _user())
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        return _render_thread(thread, form, None, 422)
+    if form.preview.data:
+        return _render_thread(thread, form, None, preview_html=render_markdown(form.body.data or ""))
+    try:
+        post = posting.reply(_user(), thread, form.body.data)
+    except ValidationError as error:
+        db.session.rollback()
+        attach_error(form, error)
+        return _render_thread(thread, form, None, 422)
+    db.session.commit()
+    return redirect(post_url(post))
+
+
+@bp.route("/p/<int:post_id>/modifier", methods=["GET", "POST"])
+@login_required
+def edit_post(post_id: int):
+    post = reading.get_editable_post(post_id, _user())
+    form = EditPostForm(data={"title": post.thread.title, "body": post.body_source})
+    preview_html = None
+    if form.validate_on_submit():
+        if form.preview.data:
+            preview_html = render_markdown(form.body.data or "")
+        else:
+            try:
+                posting.edit_post(_user(), post, form.body.data, title=form.title.data if post.is_first else None)
+            except ValidationError as error:
+                db.session.rollback()
+                attach_error(form, error)
+                return render_template("threads/edit.html", post=post, thread=post.thread, form=form,
+                                       preview_html=None), 422
+            db.session.commit()
+            flash("Votre message a été modifié.", "success")
+            return redirect(post_url(post))
+    return render_template("threads/edit.html", post=post, thread=post.thread, form=form, preview_html=preview_html)
+
+
+@bp.post("/p/<int:post_id>/supprimer")
+@login_required
+def delete_post(post_id: int):
+    post = reading.get_post(post_id, _user())
+    thread = post.thread
+    posting.delete_post(_user(), post)
+    db.session.commit()
+    if thread.deleted_at is not None and not can(_user(), "moderate", thread):
+        flash("Le sujet a été supprimé.", "success")
+        return redirect(url_for("boards.show", slug=thread.board.slug))
+    flash("Le message a été supprimé.", "success")
+    return redirect(post_url(post))
+
+
+@bp.post("/p/<int:post_id>/restaurer")
+@login_required
+def restore_post(post_id: int):
+    post = reading.get_post(post_id, _user())
+    posting.restore_post(_user(), post)
+    db.session.commit()
+    flash("Le message a été restauré.", "success")
+    return redirect(post_url(post))
+
+
+@bp.get("/p/<int:post_id>/historique")
+@login_required
+def history(post_id: int):
+    post, revisions = reading.list_revisions(post_id, _user())
+    return render_template("threads/history.html", post=post, thread=post.thread, revisions=revisions)
+
+
+@bp.post("/apercu")
+@login_required
+def preview():
+    """The sanitised HTML of a Markdown text, for a preview shown without reloading the page."""
+    body = request.form.get("body", "")
+    limit = current_app.config["BODY_MAX_LENGTH"]
+    if len(body) > limit:
+        return f"Le message ne doit pas dépasser {limit} caractères.", 422, {"Content-Type": "text/plain; charset=utf-8"}
+    return render_markdown(body), 200, {"Content-Type": "text/html; charset=utf-8"}

@@ -1,0 +1,99 @@
+"""Reading threads: the thread page (opening post, replies page by page), single posts, and the
+revision history moderators consult. Read-only: nothing here flushes."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from forum.extensions import db
+from forum.models import Post, PostRevision, Thread, User
+from forum.services.errors import NotFound
+from forum.services.policy import is_moderator, require
+
+THREAD_NOT_FOUND = "Ce sujet n'existe pas ou a été supprimé."
+POST_NOT_FOUND = "Ce message n'existe pas ou a été supprimé."
+
+
+@dataclass(frozen=True)
+class PostsPage:
+    """What a thread page shows: the opening post (on every page) and one page of replies.
+
+    Deleted replies stay in the list (shown as "Message supprimé"), so page numbers and the
+    `#p<id>` anchors people share do not shift when someone deletes a message.
+    """
+
+    first_post: Post | None
+    replies: list[Post]
+    page: int
+    pages: int
+    reply_total: int
+
+    @property
+    def out_of_range(self) -> bool:
+        return not 1 <= self.page <= self.pages
+
+
+def get_thread(thread_id: int, viewer: User | None) -> Thread:
+    """A thread the viewer may read. Raises NotFound (missing, or deleted and viewer not a moderator)."""
+    thread = db.session.get(Thread, thread_id)
+    if thread is None or (thread.deleted_at is not None and not is_moderator(viewer, thread.board)):
+        raise NotFound(THREAD_NOT_FOUND)
+    return thread
+
+
+def get_post(post_id: int, viewer: User | None) -> Post:
+    """A post whose thread the viewer may read. Raises NotFound."""
+    post = db.session.get(Post, post_id)
+    if post is None:
+        raise NotFound(POST_NOT_FOUND)
+    get_thread(post.thread_id, viewer)
+    return post
+
+
+def get_editable_post(post_id: int, actor: User | None) -> Post:
+    """A post the actor may edit, for the edit form. Raises NotFound, PermissionDenied."""
+    post = get_post(post_id, actor)
+    require(actor, "edit_post", post, "Vous ne pouvez modifier que vos propres messages.")
+    if post.deleted_at is not None:
+        raise NotFound("Ce message a été supprimé : il ne peut plus être modifié.")
+    return post
+
+
+def thread_posts(thread: Thread, page: int | None, per_page: int) -> PostsPage:
+    """The opening post and page `page` of the replies (None: the last page; 0 or past the end:
+    no replies, and the page says so).
+
+    Authors and their structures are loaded with the posts: a fixed number of statements
+    whatever the number of replies shown.
+    """
+    first_post = db.session.scalar(select(Post).where(Post.thread_id == thread.id, Post.is_first.is_(True)))
+    total = db.session.scalar(
+        select(func.count(Post.id)).where(Post.thread_id == thread.id, Post.is_first.is_(False)))
+    pages = max(1, -(-total // per_page))
+    if page is None:
+        page = pages
+    replies: list[Post] = []
+    if 1 <= page <= pages and total:
+        replies = list(db.session.scalars(
+            select(Post).where(Post.thread_id == thread.id, Post.is_first.is_(False))
+            .order_by(Post.id).offset((page - 1) * per_page).limit(per_page)))
+    return PostsPage(first_post=first_post, replies=replies, page=page, pages=pages, reply_total=total)
+
+
+def page_of_post(post: Post, per_page: int) -> int:
+    """The page of its thread on which `post` appears (the opening post is on every page)."""
+    if post.is_first:
+        return 1
+    position = db.session.scalar(select(func.count(Post.id)).where(
+        Post.thread_id == post.thread_id, Post.is_first.is_(False), Post.id <= post.id))
+    return max(1, -(-position // per_page))
+
+
+def list_revisions(post_id: int, viewer: User | None) -> tuple[Post, list[PostRevision]]:
+    """A post and its earlier versions, newest first. Moderators only: raises PermissionDenied, NotFound."""
+    post = get_post(post_id, viewer)
+    require(viewer, "view_revisions", post, "Seuls les modérateurs peuvent consulter l'historique des modifications.")
+    revisions = db.session.scalars(
+        select(PostRevision).where(PostRevision.post_id == post.id).order_by(PostRevision.id.desc())).all()
+    return post, list(revisions)

@@ -1,0 +1,102 @@
+"""The lifecycle of a request: status changes with their history and official answers.
+
+Moderators set any status; the board's editor representative only `planifiee`, `livree`,
+`deja_possible` and `refusee`, on its own editor's boards (policy.can_set_status). `doublon` is set
+only by a merge (services.merges), so its votes always move with it.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from forum.extensions import db
+from forum.markup import render_markdown
+from forum.models import STATUSES, StatusChange, Thread, User
+from forum.models._time import utcnow
+from forum.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from forum.services.indexing import enqueue_thread
+from forum.services.patient_data import NIR_MESSAGE, contains_patient_identifier
+from forum.services.policy import EDITOR_STATUSES, can, can_set_status, is_board_editor
+from forum.services.posting import clean_version
+
+NOTE_MAX_LENGTH = 10_000
+# What a status needs besides itself: (field, message when missing).
+REQUIRED: dict[str, tuple[str, str]] = {
+    "livree": ("version", "Indiquez la version dans laquelle la demande est livrée."),
+    "deja_possible": ("note", "Expliquez comment faire aujourd'hui avec le logiciel."),
+    "refusee": ("note", "Indiquez la raison du refus : elle sera montrée aux membres."),
+}
+
+
+def allowed_statuses(actor: User | None, thread: Thread) -> list[str]:
+    """The statuses `actor` may give `thread` now (for the status form)."""
+    if thread.kind != "request" or thread.status == "doublon":
+        return []
+    return [s for s in STATUSES if s != "doublon" and can_set_status(actor, thread, s)]
+
+
+def clean_note(note: str | None) -> str | None:
+    note = (note or "").replace("\r\n", "\n").strip()
+    if len(note) > NOTE_MAX_LENGTH:
+        raise ValidationError("note", f"La note ne doit pas dépasser {NOTE_MAX_LENGTH} caractères.")
+    if contains_patient_identifier(note):
+        raise ValidationError("note", NIR_MESSAGE)
+    return note or None
+
+
+def set_status(actor: User, thread: Thread, status: str, note: str | None = None, version: str | None = None,
+               official: bool = False) -> StatusChange:
+    """Move a request to `status`, recording who, when, from, to, note and version.
+
+    official=True makes the note an official answer, from the editor when `actor` represents the
+    board's editor, else from the federation. Raises PermissionDenied (not a moderator nor this
+    board's editor, or a status the editor may not set), Conflict (not a request, or a doublon),
+    ValidationError (unknown status, `doublon`, missing version/explanation/reason, bad note).
+    """
+    if thread.deleted_at is not None:
+        raise NotFound("Cette demande a été supprimée.")
+    if not can(actor, "set_status", thread):
+        raise PermissionDenied("Seuls les modérateurs et l'éditeur de ce logiciel peuvent changer le statut "
+                               "de ses demandes.")
+    if thread.kind != "request":
+        raise Conflict("Seules les demandes d'évolution ont un statut.")
+    if status not in STATUSES:
+        raise ValidationError("status", "Choisissez un statut dans la liste.")
+    if status == "doublon":
+        raise ValidationError("status", "Pour marquer une demande comme doublon, fusionnez-la avec la demande "
+                                        "d'origine : ses votes y seront reportés.")
+    if not can_set_status(actor, thread, status):
+        labels = ", ".join(STATUSES[s] for s in STATUSES if s in EDITOR_STATUSES)
+        raise PermissionDenied(f"Le représentant de l'éditeur peut seulement donner les statuts : {labels}.")
+    if thread.status == "doublon":
+        raise Conflict("Cette demande a été fusionnée dans une autre : son statut ne change plus.")
+    note, version = clean_note(note), clean_version(version, field="version")
+    if status in REQUIRED:
+        field, message = REQUIRED[status]
+        if not {"note": note, "version": version}[field]:
+            raise ValidationError(field, message)
+    if official and not note:
+        raise ValidationError("note", "Une réponse officielle doit contenir un texte.")
+    if status == thread.status and not note and version in (None, thread_version(thread)):
+        raise ValidationError("status", "La demande a déjà ce statut : ajoutez une note ou choisissez un autre statut.")
+    change = StatusChange(
+        thread_id=thread.id, actor_id=actor.id, from_status=thread.status, to_status=status, note=note,
+        note_html=render_markdown(note) if note else None, version=version, created_at=utcnow(),
+        answer_by=("editor" if is_board_editor(actor, thread.board) else "federation") if official else None)
+    db.session.add(change)
+    thread.status = status
+    db.session.flush()
+    enqueue_thread(thread.id)
+    return change
+
+
+def thread_version(thread: Thread) -> str | None:
+    """The target or delivery version last given to the request."""
+    return db.session.scalar(select(StatusChange.version).where(
+        StatusChange.thread_id == thread.id, StatusChange.version.is_not(None))
+        .order_by(StatusChange.id.desc()).limit(1))
+
+
+def history(thread: Thread) -> list[StatusChange]:
+    """The status timeline of a request, oldest first (actors loaded with it)."""
+    return list(db.session.scalars(select(StatusChange).where(StatusChange.thread_id == thread.id)
+                                   .order_by(StatusChange.id)))

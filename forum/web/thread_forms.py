@@ -1,0 +1,48 @@
+"""Forms of the thread pages: new thread, reply, edit. They carry CSRF and the typed text; the
+rules (lengths, patient data guard, kinds) live in forum.services.posting so every way of
+writing shares them, and its ValidationError messages are attached to these fields."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectChoice, StringField, SubmitField, TextAreaField
+
+from forum.models import KINDS
+from forum.services.errors import ValidationError
+
+BODY_LABEL = "Message (Markdown)"
+BODY_HINT = ("Mise en forme Markdown : **gras**, _italique_, listes, `code`, > citation, tableaux. "
+             "Ne publiez jamais de données permettant d'identifier un patient.")
+
+
+class NewThreadForm(FlaskForm):
+    # validate_choice=False: an unknown kind is refused by the service with a French message.
+    kind = RadioField("Type de sujet", choices=[SelectChoice(value, label) for value, label in KINDS.items()],
+                      default="question", validate_choice=False)
+    title = StringField("Titre")
+    body = TextAreaField(BODY_LABEL, render_kw={"rows": 12})
+    software_version = StringField("Version du logiciel sur laquelle l'astuce a été vérifiée")
+    publish = SubmitField("Publier")
+    preview = SubmitField("Aperçu")
+    check_duplicates = SubmitField("Vérifier les doublons")
+
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField("Votre réponse (Markdown)", render_kw={"rows": 8})
+    publish = SubmitField("Répondre")
+    preview = SubmitField("Aperçu")
+
+
+class EditPostForm(FlaskForm):
+    title = StringField("Titre du sujet")
+    body = TextAreaField(BODY_LABEL, render_kw={"rows": 12})
+    publish = SubmitField("Enregistrer")
+    preview = SubmitField("Aperçu")
+
+
+def attach_error(form: FlaskForm, error: ValidationError) -> None:
+    """Show a service's ValidationError next to its field (or above the form)."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)

@@ -1,0 +1,93 @@
+"""The number of SQL statements a page runs does not grow with the rows it shows."""
+import pytest
+from flask import g
+
+from forum.extensions import db
+from forum.models import Board
+from tests.factories import make_board, make_post, make_structure, make_thread, make_user
+
+MAX_QUERIES = 8
+
+
+def statements_for(client, count_queries, url: str) -> int:
+    """SQL statements run by one GET, starting from an empty session as a real request does
+    (the tests' objects are detached: reload them with `fresh()` afterwards)."""
+    db.session.expunge_all()
+    g.pop("_login_user", None)
+    with count_queries() as counter:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return counter.count
+
+
+def fresh(obj):
+    return db.session.get(type(obj), obj.id)
+
+
+def add_threads(board, count: int, authors: list) -> None:
+    for n in range(count):
+        kind = ("question", "tip", "request")[n % 3]
+        make_thread(board, authors[n % len(authors)], kind=kind, title=f"Sujet {n} du forum",
+                    software_version="1.0" if kind == "tip" else None)
+    db.session.commit()
+
+
+def several_authors(n: int = 6) -> list:
+    return [make_user(structure=make_structure()) for _ in range(n)]
+
+
+def test_home_page_queries_do_not_grow_with_threads(client, count_queries):
+    board_ids = [make_board().id for _ in range(3)]
+    add_threads(db.session.get(Board, board_ids[0]), 5, several_authors())
+    small = statements_for(client, count_queries, "/")
+    authors = several_authors()
+    for board_id in board_ids:
+        add_threads(db.session.get(Board, board_id), 20, authors)
+    make_board()
+    db.session.commit()
+    large = statements_for(client, count_queries, "/")
+    assert small == large <= MAX_QUERIES
+
+
+@pytest.mark.parametrize("page", [1, 2])
+def test_board_page_queries_do_not_grow_with_threads(client, count_queries, page):
+    board = make_board()
+    authors = several_authors()
+    add_threads(board, 30, authors)
+    small = statements_for(client, count_queries, f"/b/{board.slug}/?page={page}")
+    add_threads(fresh(board), 30, several_authors())
+    large = statements_for(client, count_queries, f"/b/{board.slug}/?page={page}")
+    assert small == large <= MAX_QUERIES
+
+
+def test_filtered_board_tabs_are_bounded(client, count_queries):
+    board = make_board()
+    add_threads(board, 40, several_authors())
+    for query in ("type=question&filtre=resolues", "type=question&filtre=sans-reponse", "type=tip&tri=utiles",
+                  "type=request"):
+        assert statements_for(client, count_queries, f"/b/{board.slug}/?{query}") <= MAX_QUERIES
+
+
+@pytest.mark.parametrize("kind", ["question", "tip", "request"])
+def test_thread_page_queries_do_not_grow_with_replies(client, count_queries, login, kind):
+    thread = make_thread(kind=kind)
+    for _ in range(5):
+        make_post(thread, make_user(structure=make_structure()))
+    db.session.commit()
+    small = statements_for(client, count_queries, f"/t/{thread.id}")
+    thread = fresh(thread)
+    for _ in range(15):
+        make_post(thread, make_user(structure=make_structure()))
+    db.session.commit()
+    large = statements_for(client, count_queries, f"/t/{thread.id}")
+    assert small == large <= MAX_QUERIES + 4  # the kind's panel (votes, status history…) adds a few
+
+
+def test_thread_page_for_a_logged_in_member_is_bounded(client, count_queries, login):
+    thread = make_thread()
+    for _ in range(20):
+        make_post(thread, make_user(structure=make_structure()))
+    member = make_user()
+    db.session.commit()
+    login(member)
+    assert statements_for(client, count_queries, f"/t/{thread.id}") <= MAX_QUERIES

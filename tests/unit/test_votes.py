@@ -1,0 +1,132 @@
+"""Votes: one per user and request, importance changes, frozen statuses, bad input changes nothing."""
+import pytest
+from sqlalchemy import func, select
+
+from forum.extensions import db
+from forum.models import Vote
+from forum.services import votes
+from forum.services.errors import Conflict, PermissionDenied, ValidationError
+from forum.services.merges import merge_requests
+from forum.services.statuses import set_status
+from tests.factories import make_board, make_request, make_thread, make_user, make_vote
+
+
+def vote_rows(thread):
+    return db.session.scalar(select(func.count()).select_from(Vote).where(Vote.thread_id == thread.id))
+
+
+def test_member_cannot_vote_twice(app):
+    request = make_request()
+    member = make_user(uses=[request.board])
+    votes.cast_vote(member, request, "utile")
+    votes.cast_vote(member, request, "utile")
+    db.session.commit()
+    assert vote_rows(request) == 1
+    assert (request.score, request.vote_count) == (1, 1)
+
+
+def test_member_changes_importance_then_withdraws(app):
+    request = make_request()
+    member = make_user(uses=[request.board])
+    votes.cast_vote(member, request, "utile")
+    vote = votes.cast_vote(member, request, "bloquant")
+    db.session.commit()
+    assert vote.importance == "bloquant" and request.score == 3
+    votes.withdraw_vote(member, request)
+    db.session.commit()
+    assert vote_rows(request) == 0 and (request.score, request.vote_count) == (0, 0)
+
+
+def test_unknown_importance_is_refused(app):
+    request = make_request()
+    member = make_user(uses=[request.board])
+    with pytest.raises(ValidationError) as error:
+        votes.cast_vote(member, request, "urgentissime")
+    assert error.value.field == "importance"
+    assert vote_rows(request) == 0
+
+
+def test_member_not_declaring_the_software_cannot_vote(app):
+    request = make_request()
+    with pytest.raises(PermissionDenied) as error:
+        votes.cast_vote(make_user(), request)
+    assert "Déclarez que vous utilisez ce logiciel" in error.value.message
+    assert vote_rows(request) == 0
+
+
+def test_relaxed_board_lets_anyone_vote(app):
+    request = make_request(make_board(votes_require_usage=False))
+    votes.cast_vote(make_user(), request)
+    assert vote_rows(request) == 1
+
+
+def test_cannot_vote_on_a_question(app):
+    question = make_thread(kind="question")
+    with pytest.raises(Conflict):
+        votes.cast_vote(make_user(uses=[question.board]), question)
+    assert vote_rows(question) == 0
+
+
+@pytest.mark.parametrize("status,extra", [
+    ("livree", {"version": "5.3"}), ("deja_possible", {"note": "Menu Outils > Options."}),
+    ("refusee", {"note": "Hors du périmètre du label."}),
+])
+def test_votes_are_frozen_once_closed(app, status, extra):
+    request = make_request()
+    member = make_user(uses=[request.board])
+    make_vote(request, member, "utile")
+    set_status(make_user(role="moderator"), request, status, **extra)
+    with pytest.raises(Conflict) as error:
+        votes.cast_vote(member, request, "bloquant")
+    assert "Les votes sont clos" in error.value.message
+    with pytest.raises(Conflict):
+        votes.withdraw_vote(member, request)
+    with pytest.raises(Conflict):
+        votes.cast_vote(make_user(uses=[request.board]), request)
+    db.session.commit()
+    assert vote_rows(request) == 1 and request.score == 1
+
+
+def test_votes_are_frozen_on_a_doublon(app):
+    board = make_board()
+    source, target = make_request(board), make_request(board)
+    member = make_user(uses=[board])
+    make_vote(source, member)
+    merge_requests(make_user(role="moderator"), source, target)
+    with pytest.raises(Conflict):
+        votes.cast_vote(member, source, "bloquant")
+    with pytest.raises(Conflict):
+        votes.withdraw_vote(member, source)
+
+
+def test_a_lost_insert_race_keeps_one_vote_and_no_error(app, monkeypatch):
+    """The other request inserted the vote between our lookup and our insert: the SAVEPOINT
+    absorbs the unique-constraint error and the existing vote gets the new importance."""
+    request = make_request()
+    member = make_user(uses=[request.board])
+    make_vote(request, member, "utile")
+    db.session.commit()
+    monkeypatch.setattr(votes, "find_vote", _blind_first_lookup(votes.find_vote))
+    vote = votes.cast_vote(member, request, "important")
+    db.session.commit()
+    assert vote_rows(request) == 1
+    assert vote.importance == "important" and request.score == 2
+
+
+def _blind_first_lookup(real):
+    calls = []
+
+    def lookup(user_id, thread_id):
+        calls.append(1)
+        return None if len(calls) == 1 else real(user_id, thread_id)
+    return lookup
+
+
+def test_withdrawing_after_dropping_the_software_is_allowed(app):
+    request = make_request()
+    member = make_user(uses=[request.board])
+    make_vote(request, member)
+    member.software.clear()
+    db.session.flush()
+    votes.withdraw_vote(member, request)
+    assert vote_rows(request) == 0
