@@ -17,6 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from forum.extensions import db
 from forum.models import PROFESSIONS, REGIONS, ROLES, Board, Editor, Post, SoftwareUse, Structure, Thread, User
 from forum.models.accounts import STRUCTURE_KINDS, STRUCTURE_NAME_MAX
+from forum.services import ranking
 from forum.services.errors import NotFound, ValidationError
 from forum.services.posting import clean_version
 
@@ -169,9 +170,12 @@ def update_profile(user: User, display_name: str, profession: str, structure_nam
     bio = clean_bio(bio)
     structure = get_or_create_structure(structure_name, region, structure_kind)
     user.display_name, user.profession, user.region, user.bio = display_name, profession, region, bio
+    changed_weight = (profession, structure.id) != (user.profession, user.structure_id)
     user.structure_id = structure.id
     user.structure = structure
     db.session.flush()
+    if changed_weight:  # the ranking counts votes per structure and profession
+        ranking.refresh_for_voter(user.id)
     return user
 
 
@@ -187,8 +191,12 @@ def set_software(user: User, entries: Iterable[tuple[int, str | None]]) -> None:
 
     Raises ValidationError("software", …) for an unknown or general board or a too long version.
     """
+    before = {use.board_id for use in user.software}
     _replace_software(user, _clean_software_entries(entries))
     db.session.flush()
+    after = {use.board_id for use in user.software}
+    for board_id in before ^ after:  # votes on these boards start or stop counting
+        ranking.refresh_for_voter(user.id, board_id)
 
 
 def _clean_software_entries(entries: Iterable[tuple[int, str | None]]) -> dict[int, str | None]:

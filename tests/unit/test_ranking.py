@@ -179,3 +179,40 @@ def test_ranked_rows_and_last_official_answer(app):
     db.session.commit()
     [row] = ranking.ranked_rows(board)
     assert row.last_answer.note == "Transmise à l'éditeur." and row.last_answer.answer_by == "federation"
+
+
+def test_declaring_or_dropping_the_software_changes_whether_a_vote_counts(app):
+    from forum.services import accounts
+
+    board = make_board()
+    request = make_request(board)
+    voter = make_user(uses=[board])
+    make_vote(request, voter, "bloquant")
+    db.session.commit()
+    assert (request.score, request.uncounted_vote_count) == (3, 0)
+    accounts.set_software(voter, [])
+    db.session.commit()
+    db.session.refresh(request)
+    assert (request.score, request.vote_count, request.uncounted_vote_count) == (0, 0, 1)
+    accounts.set_software(voter, [(board.id, "5.1")])
+    db.session.commit()
+    db.session.refresh(request)
+    assert (request.score, request.vote_count) == (3, 1)
+
+
+def test_moving_to_another_structure_changes_the_structure_count(app):
+    from forum.services import accounts
+
+    board = make_board()
+    request = make_request(board)
+    shared = make_structure("MSP des Oliviers")
+    first, second = make_user(uses=[board], structure=shared), make_user(uses=[board], structure=shared)
+    make_vote(request, first)
+    make_vote(request, second)
+    db.session.commit()
+    assert request.structure_count == 1
+    accounts.update_profile(second, second.display_name, second.profession, "Centre de santé du Port",
+                            "cds", "Bretagne", None)
+    db.session.commit()
+    db.session.refresh(request)
+    assert request.structure_count == 2
