@@ -18,6 +18,7 @@ install: $(VENV)/.installed
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
+	$(FLASK) search reindex --if-missing --quiet
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 ## The whole test suite

@@ -20,6 +20,10 @@ class BaseConfig:
     SEARCH_BACKEND = "whoosh"
     # Apply pending search-index updates right after each request that queued some.
     SEARCH_SYNC_AFTER_REQUEST = True
+    # Seconds a worker waits for the index writer lock before leaving its updates queued.
+    SEARCH_LOCK_TIMEOUT = 10.0
+    # Memory (MB) the index writer may buffer during `search reindex`.
+    SEARCH_REINDEX_MEMORY_MB = 128
     # Do not emit SQLAlchemy events for every attribute change (we never use them).
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     # Pagination sizes shown to users.

@@ -1,6 +1,7 @@
 """The one place Markdown becomes HTML: markdown -> bleach allowlist -> linkify with safe rel."""
 from __future__ import annotations
 
+import threading
 from functools import partial
 
 import bleach
@@ -28,21 +29,35 @@ def _set_link_rel(attrs: dict, new: bool = False) -> dict:
     return attrs
 
 
-_cleaner = bleach.Cleaner(
-    tags=ALLOWED_TAGS,
-    attributes=ALLOWED_ATTRIBUTES,
-    protocols=ALLOWED_PROTOCOLS,
-    strip=True,
-    strip_comments=True,
-    filters=[partial(LinkifyFilter, callbacks=[_set_link_rel], skip_tags={"pre", "code"}, parse_email=False)],
-)
+def _new_cleaner() -> bleach.Cleaner:
+    return bleach.Cleaner(
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        protocols=ALLOWED_PROTOCOLS,
+        strip=True,
+        strip_comments=True,
+        filters=[partial(LinkifyFilter, callbacks=[_set_link_rel], skip_tags={"pre", "code"}, parse_email=False)],
+    )
+
+
+# Building a Markdown converter and a Cleaner costs more than rendering a post; neither is
+# thread-safe, so each thread keeps its own (output is byte-identical to fresh instances).
+_local = threading.local()
+
+
+def _converters() -> tuple[markdown.Markdown, bleach.Cleaner]:
+    pair = getattr(_local, "pair", None)
+    if pair is None:
+        md = markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, extension_configs=MARKDOWN_CONFIG,
+                               output_format="html")
+        pair = _local.pair = (md, _new_cleaner())
+    return pair
 
 
 def render_markdown(source: str) -> str:
     """Render user Markdown to sanitised HTML, safe to store and to output with |safe."""
-    html = markdown.markdown(source, extensions=MARKDOWN_EXTENSIONS, extension_configs=MARKDOWN_CONFIG,
-                             output_format="html")
-    return _cleaner.clean(html)
+    md, cleaner = _converters()
+    return cleaner.clean(md.reset().convert(source))
 
 
 def plain_text(html_or_source: str) -> str:

@@ -1,21 +1,74 @@
 """Search: the only package that imports whoosh. Interface used by the rest of the app.
 
-- init_app(app): register the after-commit hook that applies queued index updates.
+- init_app(app): after a request whose transaction queued index updates, apply them once the
+  response is sent (after the commit, never before; SEARCH_SYNC_AFTER_REQUEST switches it off).
 - apply_pending(): apply the durable queue of index updates (forum.models.IndexTask).
+- query(q, board=, kind=, status=, sort=, page=): threads matching a search, with excerpts.
+- similar_requests(board_id, text, limit=5): open requests like `text` (duplicate hint).
+- reindex(progress=): rebuild the index beside the live one, then swap it in.
+- status(): figures for `flask search status`.
+
+Swapping Whoosh for another engine means rewriting this package only.
 """
 from __future__ import annotations
 
-from flask import Flask
+import logging
+
+from flask import Flask, Response, current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from forum.extensions import db
+from forum.search.querying import SearchHit, SearchResults, query, similar_requests
+from forum.search.updates import ReindexError, apply_pending, reindex
+
+__all__ = ["ReindexError", "SearchHit", "SearchResults", "apply_pending", "init_app", "query",
+           "reindex", "similar_requests", "status"]
+
+log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
-    """Placeholder until the search issue lands: nothing is indexed yet."""
+    """Apply queued index updates after each request that queued some.
+
+    The view has committed by the time after_request runs. In production the work happens in the
+    response's close callback, once the body is sent, so users never wait for the index; the test
+    client does not close responses, so under TESTING it happens before returning.
+    """
+
+    @app.after_request
+    def _apply_index_queue(response: Response) -> Response:
+        if not app.config.get("SEARCH_SYNC_AFTER_REQUEST"):
+            return response
+        if not db.session.info.pop("index_pending", False):
+            return response
+        if app.testing:
+            apply_pending()
+        else:
+            response.call_on_close(lambda: _apply_in_context(app))
+        return response
 
 
-def apply_pending() -> int:
-    return 0
+def _apply_in_context(app: Flask) -> None:
+    with app.app_context():
+        apply_pending()
 
 
-def similar_requests(board_id: int, text: str, limit: int = 5) -> list:
-    """Open requests of the board most similar to `text` (duplicate hint)."""
-    return []
+def status() -> dict:
+    """Live generation, documents in the index, visible threads and queued tasks."""
+    from forum.models import IndexTask, Thread
+    from forum.search import storage
+
+    root = storage.root_dir(current_app.config)
+    info: dict = {"directory": str(root), "generation": storage.live_generation(root), "documents": None,
+                  "error": None}
+    try:
+        _, ix = storage.open_live(root)
+        info["documents"] = ix.doc_count()
+    except storage.IndexUnavailable as exc:
+        info["error"] = str(exc)
+    with Session(db.engine) as session:
+        info["threads"] = session.scalar(select(func.count()).select_from(Thread)
+                                         .where(Thread.deleted_at.is_(None)))
+        info["pending"] = session.scalar(select(func.count()).select_from(IndexTask))
+    return info

@@ -57,6 +57,6 @@ def register_filters(app: Flask) -> None:
         french_date=french_date, french_datetime=french_datetime, time_ago=time_ago, iso=iso,
     )
     app.jinja_env.globals.update(can=can, can_set_status=can_set_status, page_url=page_url,
-                                 KINDS=KINDS, STATUSES=STATUSES, url_rules=app.view_functions)
+                                 KINDS=KINDS, STATUSES=STATUSES)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

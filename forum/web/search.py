@@ -1,6 +1,42 @@
-"""Blueprint search (to be filled)."""
+"""Search page: the search box with its filters, results as threads with highlighted excerpts."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, render_template, request
+from wtforms import Form, SearchField, SelectChoice, SelectField
+
+from forum import search
+from forum.models import KINDS, STATUSES
+from forum.services import boards as board_service
 
 bp = Blueprint("search", __name__)
+
+SORTS = {"relevance": "Pertinence", "date": "Activité la plus récente"}
+
+
+def _choices(prompt: str | None, mapping: dict[str, str]) -> list[SelectChoice]:
+    first = [SelectChoice("", prompt)] if prompt else []
+    return first + [SelectChoice(value, label) for value, label in mapping.items()]
+
+
+class SearchForm(Form):
+    """GET form, no CSRF (it changes nothing). Values outside the choices are reported by
+    search.query() as unknown filters, not rejected here."""
+
+    q = SearchField("Rechercher")
+    board = SelectField("Forum", choices=[])
+    kind = SelectField("Type", choices=_choices("Tous les types", KINDS))
+    status = SelectField("Statut des demandes", choices=_choices("Tous les statuts", STATUSES))
+    sort = SelectField("Trier par", choices=_choices(None, SORTS), default="relevance")
+
+
+@bp.get("/search")
+def results():
+    form = SearchForm(request.args)
+    form.board.choices = _choices("Tous les forums", {b.slug: b.name for b in board_service.list_boards()})
+    raw_page = request.args.get("page", "1").strip()
+    page = int(raw_page) if raw_page.isdigit() and len(raw_page) < 7 else 1
+    found = None
+    if request.args:
+        found = search.query(form.q.data, board=form.board.data or None, kind=form.kind.data or None,
+                             status=form.status.data or None, sort=form.sort.data or "relevance", page=page)
+    return render_template("search/results.html", form=form, results=found)

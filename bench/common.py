@@ -1,0 +1,218 @@
+"""Shared benchmark plumbing: data set generation, a throw-away instance, gunicorn, HTTP load, RSS.
+
+Everything here uses the standard library only (http.client with keep-alive, threads,
+/proc/<pid>/status), so a benchmark adds no dependency to requirements.txt.
+"""
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+RESULTS_DIR = REPO / "bench" / "results"  # git-ignored
+# The generator lives next to the repository (../shared/bench); FORUM_MAKE_DATASET overrides it.
+MAKE_DATASET = Path(os.environ.get("FORUM_MAKE_DATASET", REPO.parent / "shared" / "bench" / "make_dataset.py"))
+
+
+def generate_dataset(scale: str, out: Path | None = None) -> Path:
+    """The data set of `scale`, generated once into bench/results/dataset-<scale> and reused."""
+    out = out or RESULTS_DIR / f"dataset-{scale}"
+    manifest = out / "manifest.json"
+    if manifest.is_file() and json.loads(manifest.read_text()).get("scale") == scale:
+        return out
+    if not MAKE_DATASET.is_file():
+        sys.exit(f"Générateur introuvable : {MAKE_DATASET} (définissez FORUM_MAKE_DATASET).")
+    subprocess.run([sys.executable, str(MAKE_DATASET), str(out), "--scale", scale], check=True,
+                   stdout=subprocess.DEVNULL)
+    return out
+
+
+class Instance:
+    """A temporary instance folder with its own SQLite database and search index.
+
+    `env` is what the flask CLI and gunicorn need to use it (DATABASE_URL, SEARCH_INDEX_DIR,
+    SECRET_KEY); the folder is removed on exit unless keep=True."""
+
+    def __init__(self, keep: bool = False) -> None:
+        self.path = Path(tempfile.mkdtemp(prefix="forum-bench-"))
+        self.keep = keep
+        self.database = self.path / "forum.sqlite3"
+        self.env = {**os.environ, "DATABASE_URL": f"sqlite:///{self.database}",
+                    "SEARCH_INDEX_DIR": str(self.path / "search-index"), "SECRET_KEY": "bench-secret-key"}
+
+    def flask(self, *args: str, capture: bool = False) -> subprocess.CompletedProcess:
+        """Run `flask --app forum ARGS` against this instance; exits the benchmark on failure."""
+        result = subprocess.run([sys.executable, "-m", "flask", "--app", "forum", *args], cwd=REPO, env=self.env,
+                                text=True, capture_output=capture)
+        if result.returncode != 0:
+            sys.exit(f"Échec de « flask {' '.join(args)} » (code {result.returncode}) :\n{result.stderr or ''}")
+        return result
+
+    def __enter__(self) -> Instance:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.keep:
+            print(f"Instance conservée : {self.path}")
+        else:
+            shutil.rmtree(self.path, ignore_errors=True)
+
+
+class Gunicorn:
+    """`gunicorn -w N -b HOST:PORT wsgi:app` for the time of a `with` block."""
+
+    def __init__(self, env: dict[str, str], port: int, workers: int = 2, host: str = "127.0.0.1") -> None:
+        self.env, self.host, self.port, self.workers = env, host, port, workers
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> Gunicorn:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-w", str(self.workers), "-b", f"{self.host}:{self.port}",
+             "--log-level", "warning", "wsgi:app"], cwd=REPO, env=self.env)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn s'est arrêté (code {self.process.returncode})")
+            try:
+                status, _ = get_once(self.host, self.port, "/healthz")
+                if status == 200 and len(self.worker_pids()) >= self.workers:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.__exit__()
+        raise RuntimeError("gunicorn ne répond pas sur /healthz après 30 s")
+
+    def __exit__(self, *exc) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def worker_pids(self) -> list[int]:
+        """The worker processes (children of the gunicorn master)."""
+        if not self.process:
+            return []
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        try:
+            return [int(pid) for pid in children.read_text().split()]
+        except OSError:
+            return []
+
+
+def rss_mb(pid: int) -> float | None:
+    """Resident memory of a process in MB (VmRSS of /proc/<pid>/status)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def get_once(host: str, port: int, path: str) -> tuple[int, dict[str, str]]:
+    conn = http.client.HTTPConnection(host, port, timeout=10)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        response.read()
+        return response.status, dict(response.getheaders())
+    finally:
+        conn.close()
+
+
+def resolve(host: str, port: int, path: str) -> str:
+    """Follow redirects (e.g. /t/42 -> /t/42/slug) so the load hits the final page."""
+    for _ in range(5):
+        status, headers = get_once(host, port, path)
+        if status in (301, 302, 303, 307, 308):
+            location = headers.get("Location", "")
+            path = location.split(f"{host}:{port}", 1)[-1] if "://" in location else location
+            continue
+        if status != 200:
+            raise RuntimeError(f"GET {path} a répondu {status}")
+        return path
+    raise RuntimeError(f"Trop de redirections pour {path}")
+
+
+@dataclass
+class LoadResult:
+    path: str
+    seconds: float
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: int = 0
+
+    @property
+    def requests_per_second(self) -> float:
+        return len(self.latencies_ms) / self.seconds if self.seconds else 0.0
+
+    def percentile(self, q: float) -> float:
+        values = sorted(self.latencies_ms)
+        if not values:
+            return float("nan")
+        index = min(len(values) - 1, max(0, round(q / 100 * (len(values) - 1))))
+        return values[index]
+
+    def summary(self) -> dict[str, float | int | str]:
+        return {"path": self.path, "requests": len(self.latencies_ms), "errors": self.errors,
+                "rps": round(self.requests_per_second, 1), "p50_ms": round(self.percentile(50), 2),
+                "p95_ms": round(self.percentile(95), 2), "p99_ms": round(self.percentile(99), 2)}
+
+
+def load(host: str, port: int, path: str, duration: float, concurrency: int = 4) -> LoadResult:
+    """GET `path` from `concurrency` threads, each on its own keep-alive connection, for `duration`
+    seconds; every latency is recorded (non-200 answers count as errors)."""
+    result = LoadResult(path=path, seconds=duration)
+    lock = threading.Lock()
+    deadline = time.perf_counter() + duration
+
+    def client() -> None:
+        conn = http.client.HTTPConnection(host, port, timeout=30)
+        latencies, errors = [], 0
+        while time.perf_counter() < deadline:
+            start = time.perf_counter()
+            try:
+                conn.request("GET", path)
+                response = conn.getresponse()
+                response.read()
+                ok = response.status == 200
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection(host, port, timeout=30)
+                ok = False
+            if ok:
+                latencies.append((time.perf_counter() - start) * 1000)
+            else:
+                errors += 1
+        conn.close()
+        with lock:
+            result.latencies_ms.extend(latencies)
+            result.errors += errors
+
+    threads = [threading.Thread(target=client) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return result
+
+
+def write_results(name: str, data: dict) -> Path:
+    """Save figures as bench/results/<name>-<timestamp>.json and return the path."""
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,180 @@
+"""Where the index lives on disk, how it is swapped, and how writers and searchers get at it.
+
+Layout of SEARCH_INDEX_DIR:
+  CURRENT            name of the live generation directory (replaced atomically by os.replace)
+  gen-<stamp>-<pid>/ one complete Whoosh index per generation; `search reindex` builds a new one
+                     beside the live one, then points CURRENT at it
+  REINDEXING         present while a rebuild runs (a hint: writers then leave their tasks queued)
+
+Whoosh allows one writer per index (a lock file taken with flock, released by the kernel if the
+process dies). Writers never block users: acquire_writer() retries with jittered backoff for a
+bounded time and gives up quietly; the task stays queued in the database for the next writer.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import random
+import shutil
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.index import FileIndex
+from whoosh.searching import Searcher
+from whoosh.writing import IndexWriter
+
+from forum.search.documents import make_schema
+
+log = logging.getLogger(__name__)
+
+POINTER = "CURRENT"
+REINDEX_MARKER = "REINDEXING"
+GENERATION_PREFIX = "gen-"
+
+
+class IndexUnavailable(Exception):
+    """The live index is missing or cannot be opened (search falls back to the database)."""
+
+
+def root_dir(app_config: dict) -> Path:
+    return Path(app_config["SEARCH_INDEX_DIR"])
+
+
+def live_generation(root: Path) -> str | None:
+    """Name of the live generation directory, or None when there is no index yet."""
+    try:
+        name = (root / POINTER).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    if not name.startswith(GENERATION_PREFIX) or "/" in name or not (root / name).is_dir():
+        return None
+    return name
+
+
+def open_live(root: Path, attempts: int = 4) -> tuple[str, FileIndex]:
+    """(generation name, index) of the live index. Raises IndexUnavailable.
+
+    Opening races with a writer that deletes merged segments between our reading of the table of
+    contents and our opening of the files: such a failure is retried before being believed.
+    """
+    for attempt in range(attempts):
+        name = live_generation(root)
+        if name is None:
+            raise IndexUnavailable(f"no search index in {root}")
+        try:
+            return name, whoosh_index.open_dir(str(root / name))
+        except Exception as exc:  # Whoosh raises many kinds on a damaged index
+            if attempt == attempts - 1:
+                raise IndexUnavailable(f"search index {root / name} cannot be opened: {exc!r}") from exc
+            time.sleep(0.01 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def new_generation(root: Path) -> tuple[Path, FileIndex]:
+    """A new empty index directory beside the live one (not live until swap_to)."""
+    root.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    path = root / f"{GENERATION_PREFIX}{stamp}-{os.getpid()}"
+    path.mkdir()
+    return path, whoosh_index.create_in(str(path), make_schema())
+
+
+def swap_to(root: Path, generation: Path) -> None:
+    """Make `generation` the live index in one atomic rename of the pointer file."""
+    tmp = root / f"{POINTER}.{os.getpid()}.tmp"
+    tmp.write_text(generation.name + "\n", encoding="utf-8")
+    os.replace(tmp, root / POINTER)
+
+
+def remove_old_generations(root: Path) -> None:
+    """Delete generations other than the live one. Open readers keep their files (POSIX) and
+    notice the new pointer at their next query."""
+    live = live_generation(root)
+    for path in root.glob(f"{GENERATION_PREFIX}*"):
+        if path.name != live and path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def reindex_running(root: Path) -> bool:
+    return (root / REINDEX_MARKER).exists()
+
+
+def acquire_writer(ix: FileIndex, timeout: float, root: Path | None = None,
+                   **writer_args) -> IndexWriter | None:
+    """A writer on `ix`, retrying while another process holds the lock; None after `timeout`
+    seconds, or at once when a rebuild holds it (then queued tasks wait for the new index)."""
+    from whoosh.index import LockError
+
+    deadline = time.monotonic() + timeout
+    delay = 0.005
+    while True:
+        try:
+            return ix.writer(**writer_args)
+        except LockError:
+            if root is not None and reindex_running(root):
+                return None
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(min(delay * (0.5 + random.random()), max(0.0, deadline - time.monotonic())))
+            delay = min(delay * 2, 0.25)
+
+
+class _SearcherCache(threading.local):
+    """One open searcher per thread and index root, refreshed when the index changes."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, tuple[str, Searcher]] = {}
+
+
+_cache = _SearcherCache()
+
+
+def searcher(root: Path) -> Searcher:
+    """An up-to-date searcher of the live index. Raises IndexUnavailable.
+
+    Reopening a Whoosh index costs milliseconds; refreshing an open searcher costs a directory
+    listing, so searchers are kept per thread and reopened only after a swap.
+    """
+    key = str(root)
+    name = live_generation(root)
+    entry = _cache.entries.get(key)
+    if entry is not None and name is not None and entry[0] == name:
+        try:
+            fresh = entry[1].refresh()
+            _cache.entries[key] = (name, fresh)
+            return fresh
+        except Exception:
+            log.warning("search index refresh failed, reopening", exc_info=True)
+    if entry is not None:
+        _close_quietly(entry[1])
+        del _cache.entries[key]
+    if len(_cache.entries) >= 4:  # tests open one index per test: do not hoard file handles
+        forget_searchers()
+    for attempt in range(4):
+        name, ix = open_live(root)
+        try:
+            opened = ix.searcher()
+            break
+        except Exception as exc:  # same race as in open_live
+            if attempt == 3:
+                raise IndexUnavailable(f"search index {root / name} cannot be read: {exc!r}") from exc
+            time.sleep(0.01 * (attempt + 1))
+    _cache.entries[key] = (name, opened)
+    return opened
+
+
+def forget_searchers() -> None:
+    """Close this thread's cached searchers (tests, after a reindex in the same process)."""
+    for _, opened in _cache.entries.values():
+        _close_quietly(opened)
+    _cache.entries.clear()
+
+
+def _close_quietly(opened: Searcher) -> None:
+    try:
+        opened.close()
+    except Exception:
+        pass
