@@ -22,10 +22,10 @@ def create_app(config: Mapping[str, Any] | type | None = None) -> Flask:
     _configure(app, config)
 
     from forum import extensions, search
+    from forum.cli import register_cli
     from forum.web import register_blueprints
     from forum.web.errors import register_error_handlers
     from forum.web.filters import register_filters
-    from forum.cli import register_cli
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(Path(app.root_path).parent / "migrations"))

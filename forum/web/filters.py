@@ -1,7 +1,7 @@
 """Jinja filters and globals: French dates, labels, permissions in templates."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from babel.dates import format_date, format_datetime, format_timedelta
 from flask import Flask, request, url_for
@@ -15,7 +15,7 @@ def french_date(value: datetime | None) -> str:
     """"22 nov. 2026"."""
     if value is None:
         return ""
-    return format_date(value.astimezone(timezone.utc), "medium", locale="fr_FR")
+    return format_date(value.astimezone(UTC), "medium", locale="fr_FR")
 
 
 def french_datetime(value: datetime | None) -> str:
@@ -38,7 +38,7 @@ def time_ago(value: datetime | None) -> str:
 
 
 def iso(value: datetime | None) -> str:
-    return value.astimezone(timezone.utc).isoformat() if value else ""
+    return value.astimezone(UTC).isoformat() if value else ""
 
 
 def page_url(page: int) -> str:

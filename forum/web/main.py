@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from forum.extensions import db
 from forum.services import boards as board_service
