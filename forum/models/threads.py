@@ -5,7 +5,7 @@ import re
 import unicodedata
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
@@ -27,6 +27,9 @@ STATUSES: dict[str, str] = {
     "refusee": "Refusée",
     "doublon": "Doublon",
 }
+# Condition of the partial listing indexes (threads not soft-deleted).
+VISIBLE = text("deleted_at IS NULL")
+
 CLOSED_STATUSES = frozenset({"livree", "deja_possible", "refusee", "doublon"})
 
 
@@ -42,8 +45,11 @@ class Thread(db.Model):
     __table_args__ = (
         CheckConstraint("kind IN ('question', 'tip', 'request')", name="kind"),
         CheckConstraint("(kind = 'request') = (status IS NOT NULL)", name="status_for_requests"),
-        Index("ix_threads_board_listing", "board_id", "pinned", "last_activity_at"),
-        Index("ix_threads_board_kind_listing", "board_id", "kind", "pinned", "last_activity_at"),
+        # Board listings only ever show visible threads: partial indexes keep deep pages cheap.
+        Index("ix_threads_board_listing", "board_id", "pinned", "last_activity_at",
+              sqlite_where=VISIBLE, postgresql_where=VISIBLE),
+        Index("ix_threads_board_kind_listing", "board_id", "kind", "pinned", "last_activity_at",
+              sqlite_where=VISIBLE, postgresql_where=VISIBLE),
         Index("ix_threads_board_kind_score", "board_id", "kind", "score"),
     )
 

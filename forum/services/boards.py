@@ -72,9 +72,11 @@ def list_threads(board: Board, *, kind: str | None = None, question_filter: str 
         order = (Thread.useful_count.desc(), Thread.last_activity_at.desc(), Thread.id.desc())
     else:
         order = (Thread.pinned.desc(), Thread.last_activity_at.desc(), Thread.id.desc())
-    # The board is already in the session: no need to join it again on every row.
-    query = (select(Thread).where(*conditions).options(lazyload(Thread.board)).order_by(*order)
-             .offset((page - 1) * per_page).limit(per_page))
+    # Page the ids alone on the listing index first ("deferred join"), so deep pages do not join
+    # authors for every skipped row; the board is already in the session, no need to join it again.
+    page_ids = (select(Thread.id).where(*conditions).order_by(*order)
+                .offset((page - 1) * per_page).limit(per_page))
+    query = select(Thread).where(Thread.id.in_(page_ids)).options(lazyload(Thread.board)).order_by(*order)
     return ThreadListing(threads=list(db.session.scalars(query)), page=page, pages=pages, total=total)
 
 

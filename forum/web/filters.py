@@ -1,21 +1,30 @@
 """Jinja filters and globals: French dates, labels, permissions in templates."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, format_timedelta
+from babel.dates import format_date, format_datetime
 from flask import Flask, request, url_for
 
 from forum.models._time import utcnow
 
-PARIS = "Europe/Paris"
+PARIS = ZoneInfo("Europe/Paris")
+# Units of "il y a …", largest first (abbreviations as in Babel's short French format).
+_AGO_UNITS = ((86_400, "j"), (3_600, "h"), (60, "min"))
+
+
+@lru_cache(maxsize=2048)
+def _format_day(day: date) -> str:
+    return format_date(day, "medium", locale="fr_FR")
 
 
 def french_date(value: datetime | None) -> str:
-    """"22 nov. 2026"."""
+    """"22 nov. 2026", the day in Paris. Cached per day: lists show many dates."""
     if value is None:
         return ""
-    return format_date(value.astimezone(UTC), "medium", locale="fr_FR")
+    return _format_day(value.astimezone(PARIS).date())
 
 
 def french_datetime(value: datetime | None) -> str:
@@ -26,15 +35,18 @@ def french_datetime(value: datetime | None) -> str:
 
 
 def time_ago(value: datetime | None) -> str:
-    """"il y a 3 h" for the last week, then the date."""
+    """"il y a 3 h" for the last week, then "le 22 nov. 2026"."""
     if value is None:
         return ""
-    delta = value - utcnow()
-    if -delta.total_seconds() < 60:
+    seconds = (utcnow() - value).total_seconds()
+    if seconds < 60:
         return "à l'instant"
-    if -delta.days >= 7:
+    if seconds >= 7 * 86_400:
         return "le " + french_date(value)
-    return format_timedelta(delta, add_direction=True, format="short", threshold=1.1, locale="fr_FR")
+    for size, unit in _AGO_UNITS:
+        if seconds >= size:
+            return f"il y a {int(seconds // size)} {unit}"
+    return "à l'instant"  # unreachable: seconds >= 60 here
 
 
 def iso(value: datetime | None) -> str:
