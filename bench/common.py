@@ -19,8 +19,19 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS_DIR = REPO / "bench" / "results"  # git-ignored
-# The generator lives next to the repository (../shared/bench); FORUM_MAKE_DATASET overrides it.
-MAKE_DATASET = Path(os.environ.get("FORUM_MAKE_DATASET", REPO.parent / "shared" / "bench" / "make_dataset.py"))
+
+
+def _find_make_dataset() -> Path:
+    """The data set generator: FORUM_MAKE_DATASET, else ../shared/bench next to the repository
+    (also looked for next to the main checkout when this one is a clone elsewhere)."""
+    if os.environ.get("FORUM_MAKE_DATASET"):
+        return Path(os.environ["FORUM_MAKE_DATASET"])
+    candidates = [REPO.parent / "shared" / "bench" / "make_dataset.py",
+                  Path("/work/shared/bench/make_dataset.py")]
+    return next((path for path in candidates if path.is_file()), candidates[0])
+
+
+MAKE_DATASET = _find_make_dataset()
 
 
 def generate_dataset(scale: str, out: Path | None = None) -> Path:

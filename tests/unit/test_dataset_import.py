@@ -9,13 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from bench.common import MAKE_DATASET
 from forum.extensions import db
 from forum.markup import render_markdown
 from forum.models import Board, DatasetImport, Post, SoftwareUse, Structure, Thread, User, Vote
 from forum.services import catalogue, counters, dataset
 from forum.services.accounts import authenticate
-
-MAKE_DATASET = Path(__file__).resolve().parents[3] / "shared" / "bench" / "make_dataset.py"
 
 
 def generate_small(directory: Path) -> Path:
