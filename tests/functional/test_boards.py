@@ -35,7 +35,8 @@ def test_board_page_shows_header_and_tabs(client):
     assert page.status_code == 200
     html = page_text(page)
     for text in ("Crossway", "Cegedim Santé", "Label Avancé V2", "Labellisé niveau avancé",
-                 "Logiciel médical des cabinets.", 'href="https://www.example.org/crossway"', "Nouveau sujet"):
+                 "Logiciel médical des cabinets.", 'href="https://www.example.org/crossway"', "Nouveau sujet",
+                 'href="/b/crossway/demandes"'):
         assert text in html
     for tab in ("?type=question", "?type=tip", "?type=request", "?type=tout"):
         assert tab in html
