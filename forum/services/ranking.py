@@ -9,8 +9,7 @@ never require it). A user without a structure is their own single-user structure
 
 `score_votes` is the pure rule. The figures it gives are stored on the thread (denormalised, see
 `refresh_request` / `refresh_scores`) so a board's ranking is one indexed ORDER BY; the details
-shown on a page (by importance, professions, regions) are recomputed from the votes of the page's
-rows in one query.
+shown on a page (by importance, professions, regions) are counted in SQL for the page's rows.
 """
 from __future__ import annotations
 
@@ -108,19 +107,30 @@ def usage_required(board: Board) -> bool:
     return bool(board.votes_require_usage) and not board.is_general
 
 
-def _vote_facts_query(where):
-    """(thread_id, VoteFact fields…, counted) of the votes matching `where`, in one statement."""
+def _vote_counts():
+    """True when a vote counts: the board does not require usage, or the voter declares it."""
     uses = exists().where(SoftwareUse.user_id == Vote.user_id, SoftwareUse.board_id == Thread.board_id)
-    counted = (~Board.votes_require_usage) | Board.is_general | uses
+    return (~Board.votes_require_usage) | Board.is_general | uses
+
+
+def _votes_select(*columns, where):
+    """SELECT columns FROM votes joined to their thread, board, voter and structure WHERE where."""
     return (
-        select(Vote.thread_id, Vote.user_id, User.structure_id, User.profession,
-               func.coalesce(User.region, Structure.region), Vote.importance, counted)
+        select(*columns)
+        .select_from(Vote)
         .join(Thread, Thread.id == Vote.thread_id)
         .join(Board, Board.id == Thread.board_id)
         .join(User, User.id == Vote.user_id)
         .outerjoin(Structure, Structure.id == User.structure_id)
         .where(where)
     )
+
+
+def _vote_facts_query(where):
+    """(thread_id, VoteFact fields…, counted) of the votes matching `where`, in one statement."""
+    return _votes_select(Vote.thread_id, Vote.user_id, User.structure_id, User.profession,
+                         func.coalesce(User.region, Structure.region), Vote.importance, _vote_counts(),
+                         where=where)
 
 
 def _collect(facts: dict[int, list[VoteFact]], where) -> None:
@@ -247,12 +257,16 @@ def _ranked_query(board: Board, statuses: Iterable[str] | None, voter: User | No
     """Requests of the board with their rank (by the rule) among the filtered requests."""
     wanted = tuple(statuses) if statuses else DEFAULT_STATUSES
     position = func.row_number().over(order_by=RANK_ORDER).label("position")
-    query = select(Thread.id.label("thread_id"), position).where(
-        Thread.board_id == board.id, Thread.kind == "request", Thread.deleted_at.is_(None),
-        Thread.status.in_(wanted))
-    if voter is not None:
-        query = query.where(exists().where(Vote.thread_id == Thread.id, Vote.user_id == voter.id))
+    query = select(Thread.id.label("thread_id"), position).where(*_ranked_conditions(board, wanted, voter))
     return query.subquery(), wanted
+
+
+def _ranked_conditions(board: Board, wanted: tuple[str, ...], voter: User | None) -> list:
+    conditions = [Thread.board_id == board.id, Thread.kind == "request", Thread.deleted_at.is_(None),
+                  Thread.status.in_(wanted)]
+    if voter is not None:
+        conditions.append(exists().where(Vote.thread_id == Thread.id, Vote.user_id == voter.id))
+    return conditions
 
 
 def _order_for(sort: str, ranked) -> tuple:
@@ -273,11 +287,19 @@ def rank(board: Board, statuses: Iterable[str] | None = None, sort: str = "rank"
     sort = sort if sort in SORTS else "rank"
     page = max(1, page)
     ranked, wanted = _ranked_query(board, statuses, voter)
-    total = db.session.scalar(select(func.count()).select_from(ranked)) or 0
-    result = db.session.execute(
-        select(Thread, ranked.c.position).join(ranked, ranked.c.thread_id == Thread.id)
-        .order_by(*_order_for(sort, ranked)).limit(per_page).offset((page - 1) * per_page)).all()
-    rows = _build_rows([(position, thread) for thread, position in result])
+    conditions = _ranked_conditions(board, wanted, voter)
+    total = db.session.scalar(select(func.count()).where(*conditions)) or 0
+    offset = (page - 1) * per_page
+    if sort == "rank":  # the position is the row's place in this very order: no window needed
+        threads = db.session.scalars(select(Thread).where(*conditions).order_by(*RANK_ORDER)
+                                     .limit(per_page).offset(offset)).all()
+        positioned = [(offset + index + 1, thread) for index, thread in enumerate(threads)]
+    else:
+        result = db.session.execute(
+            select(Thread, ranked.c.position).join(ranked, ranked.c.thread_id == Thread.id)
+            .order_by(*_order_for(sort, ranked)).limit(per_page).offset(offset)).all()
+        positioned = [(position, thread) for thread, position in result]
+    rows = _build_rows(positioned, with_regions=False)
     return RankedPage(rows=rows, page=page, per_page=per_page, total=total, sort=sort, statuses=wanted)
 
 
@@ -291,12 +313,51 @@ def ranked_rows(board: Board, statuses: Iterable[str] | None = None) -> list[Ran
     return _build_rows([(position, thread) for thread, position in result], board.id)
 
 
-def _build_rows(positioned: list[tuple[int, Thread]], board_id: int | None = None) -> list[RankedRow]:
+def _build_rows(positioned: list[tuple[int, Thread]], board_id: int | None = None,
+                with_regions: bool = True) -> list[RankedRow]:
     ids = [thread.id for _, thread in positioned]
-    figures = figures_for(ids, board_id)
+    figures = displayed_figures([thread for _, thread in positioned], board_id, with_regions)
     answers = last_official_answers(ids)
     return [RankedRow(rank=position, thread=thread, figures=figures[thread.id], last_answer=answers.get(thread.id))
             for position, thread in positioned]
+
+
+def displayed_figures(threads: list[Thread], board_id: int | None = None,
+                      with_regions: bool = True) -> dict[int, RequestFigures]:
+    """Figures of ranked rows: the stored ones (what the order used) plus the breakdowns by
+    importance, profession and region (regions only when asked: exports show them, pages do not),
+    counted in SQL (one GROUP BY over the counted votes) so a page of much-voted requests does not
+    load every vote. `board_id`: all rows are on it."""
+    figures = {thread.id: RequestFigures(
+        score=thread.score, vote_count=thread.vote_count, uncounted_vote_count=thread.uncounted_vote_count,
+        structure_count=thread.structure_count, profession_count=thread.profession_count) for thread in threads}
+    if not figures:
+        return figures
+    keys = [Vote.thread_id, Vote.importance, User.profession]
+    if with_regions:
+        keys.append(func.coalesce(User.region, Structure.region))
+    counts: dict[int, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    for where in _chunked_scope(list(figures), board_id):
+        query = _votes_select(*keys, func.count(), where=where).where(_vote_counts()).group_by(*keys)
+        for row in db.session.execute(query):
+            thread_id, importance, profession, count = row[0], row[1], row[2], row[-1]
+            counts[thread_id]["importance"][importance] += count
+            counts[thread_id]["profession"][PROFESSIONS.get(profession, profession)] += count
+            if with_regions and row[3]:
+                counts[thread_id]["region"][row[3]] += count
+    for thread_id, figure in figures.items():
+        breakdown = counts.get(thread_id)
+        if breakdown:
+            figure.by_importance.update(breakdown["importance"])
+            figure.professions = sorted(breakdown["profession"].items(), key=lambda item: (-item[1], item[0]))
+            figure.regions = sorted(breakdown["region"].items(), key=lambda item: (-item[1], item[0]))
+    return figures
+
+
+def _chunked_scope(ids: list[int], board_id: int | None) -> list:
+    if board_id is not None:
+        return [Thread.board_id == board_id]
+    return [Vote.thread_id.in_(ids[start:start + _CHUNK]) for start in range(0, len(ids), _CHUNK)]
 
 
 def last_official_answers(thread_ids: list[int]) -> dict[int, StatusChange]:

@@ -216,3 +216,26 @@ def test_moving_to_another_structure_changes_the_structure_count(app):
     db.session.commit()
     db.session.refresh(request)
     assert request.structure_count == 2
+
+
+def test_page_breakdowns_counted_in_sql_match_the_rule(app):
+    board = make_board()
+    outsider_board = make_board()
+    request = make_request(board)
+    nurses = make_structure("Centre de santé des Rives", region="Occitanie")
+    for importance, profession in (("bloquant", "infirmier"), ("important", "infirmier"), ("utile", "pharmacien")):
+        make_vote(request, make_user(uses=[board], structure=nurses, profession=profession), importance)
+    make_vote(request, make_user(uses=[board], profession="medecin_generaliste"), "utile")
+    outsider = make_user(uses=[outsider_board])
+    board.votes_require_usage = False
+    make_vote(request, outsider, "important")
+    board.votes_require_usage = True
+    ranking.refresh_request(request.id)
+    db.session.commit()
+    db.session.refresh(request)
+    expected = ranking.figures_for([request.id])[request.id]
+    shown = ranking.displayed_figures([request])[request.id]
+    assert shown == expected
+    assert shown.by_importance == {"utile": 2, "important": 1, "bloquant": 1}
+    assert shown.professions[0] == ("infirmier·e", 2)
+    assert shown.uncounted_vote_count == 1
