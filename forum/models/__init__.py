@@ -3,6 +3,8 @@ from forum.models.accounts import PROFESSIONS, REGIONS, ROLES, SoftwareUse, Stru
 from forum.models.boards import LABEL_LEVELS, Board, Editor
 from forum.models.imports import DatasetImport
 from forum.models.indexing import IndexTask
+from forum.models.livrables import Livrable, LivrableItem
+from forum.models.moderation import REPORT_REASONS, AuditEntry, ModeratorScope, Report
 from forum.models.requests import (
     IMPORTANCES,
     RequestMerge,
@@ -14,6 +16,7 @@ from forum.models.requests import (
 from forum.models.threads import CLOSED_STATUSES, KINDS, STATUSES, Post, PostRevision, Thread
 
 __all__ = [
+    "AuditEntry", "Livrable", "LivrableItem", "ModeratorScope", "REPORT_REASONS", "Report",
     "Board", "CLOSED_STATUSES", "DatasetImport", "Editor", "IMPORTANCES", "IndexTask", "KINDS", "LABEL_LEVELS",
     "PROFESSIONS", "Post", "PostRevision", "REGIONS", "ROLES", "RequestMerge", "STATUSES",
     "SoftwareUse", "StatusChange", "Structure", "Thread", "TipConfirmation", "TipUseful", "User",

@@ -95,6 +95,9 @@ class User(UserMixin, db.Model):
     # Set when the account is deleted (RGPD): posts stay, signed "Ancien membre".
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     post_count: Mapped[int] = mapped_column(default=0)
+    # A moderator may suspend a member for a period, with a reason shown to them.
+    suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspension_reason: Mapped[str | None] = mapped_column(String(500))
 
     structure: Mapped[Structure | None] = relationship(lazy="joined")
     editor: Mapped[Editor | None] = relationship()
