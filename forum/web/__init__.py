@@ -5,9 +5,9 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from forum.web import auth, boards, main, requests, search, threads, users
+    from forum.web import api, auth, boards, feeds, livrables, main, moderation, requests, search, threads, users
 
-    for module in (main, auth, users, boards, threads, requests, search):
+    for module in (main, auth, users, boards, threads, requests, search, livrables, moderation, api, feeds):
         app.register_blueprint(module.bp)
     _init_login(app)
 
