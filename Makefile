@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app forum
 
-.PHONY: install run test lint bench clean-db
+.PHONY: install run test test-pg lint bench bench-pages clean-db
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,11 +25,24 @@ run: install
 test: install
 	$(PY) -m pytest -q
 
+## The whole test suite on PostgreSQL: a throwaway cluster (Debian's postgresql package) in a
+## temporary directory, stopped and deleted afterwards (scripts/with_postgres.sh)
+test-pg: install
+	scripts/with_postgres.sh $(PY) -m pytest -q
+
 lint: install
 	$(VENV)/bin/ruff check forum tests bench
 
-## Page benchmark on the medium data set (see README)
+## Whole-product benchmark: generate, import, reindex, gunicorn (2 workers), mixed load, one table
+## and a JSON file in bench/results/. `make bench DB=postgres SCALE=large` (DB: sqlite|postgres,
+## SCALE: small|medium|large; BENCH_ARGS for more, e.g. BENCH_ARGS="--duration 30")
+DB ?= sqlite
+SCALE ?= medium
 bench: install
+	$(PY) -m bench --db $(DB) --scale $(SCALE) $(BENCH_ARGS)
+
+## Page benchmark on the medium data set, in process (see README)
+bench-pages: install
 	$(PY) -m bench.pages --scale medium
 
 clean-db:

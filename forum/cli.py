@@ -11,12 +11,19 @@ from forum.extensions import db
 
 
 def register_cli(app: Flask) -> None:
+    from forum import backup_commands
+    from forum.export.commands import export_requests
+    from forum.moderation_commands import set_moderator_scope
     from forum.search.commands import search_cli
 
     app.cli.add_command(create_user)
+    app.cli.add_command(set_moderator_scope)
     app.cli.add_command(search_cli)
+    app.cli.add_command(export_requests)
     for command in (sync_catalogue, seed_demo, import_dataset, recount):
         app.cli.add_command(command)
+    app.cli.add_command(backup_commands.backup_command)
+    app.cli.add_command(backup_commands.restore_command)
 
 
 @click.command("create-user")

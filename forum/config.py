@@ -6,7 +6,12 @@ import secrets
 from pathlib import Path
 
 # Environment variables that override whatever the classes and instance/config.py say.
-ENV_OVERRIDES = ("DATABASE_URL", "SECRET_KEY", "SEARCH_INDEX_DIR", "SEARCH_BACKEND")
+# Booleans accept 1/0, true/false, yes/no, on/off; integers are parsed (see forum.create_app).
+ENV_OVERRIDES = (
+    "DATABASE_URL", "SECRET_KEY", "SEARCH_INDEX_DIR", "SEARCH_BACKEND", "FORUM_ENV",
+    "RATELIMIT_ENABLED", "RATELIMIT_STORAGE_URI", "PROXY_FIX",
+    "MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_SENDER",
+)
 
 
 class BaseConfig:
@@ -16,7 +21,9 @@ class BaseConfig:
     SECRET_KEY: str | None = None
     # Directory of the Whoosh index; None means instance/search-index.
     SEARCH_INDEX_DIR: str | None = None
-    # Search backend name (only "whoosh" today).
+    # Search backend: "whoosh" (an index directory on this host's disk: one application host) or
+    # "postgres" (the search_documents table with a GIN index: several hosts; needs a PostgreSQL
+    # DATABASE_URL, migration 0005, then `flask --app forum search reindex`).
     SEARCH_BACKEND = "whoosh"
     # Apply pending search-index updates right after each request that queued some.
     SEARCH_SYNC_AFTER_REQUEST = True
@@ -34,7 +41,14 @@ class BaseConfig:
     BODY_MAX_LENGTH = 50_000
     # Largest accepted request body (bytes): a 50,000-character post is far below it.
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    # "production", "development" or None (guess). Decides the Secure flag of cookies below when
+    # they are left to None: production → Secure; development → not; None → Secure unless the app
+    # runs in debug or testing mode or under `flask run` (the dev server of `make run`, plain http).
+    FORUM_ENV: str | None = None
     # Cookies: never readable from scripts, not sent on cross-site POSTs.
+    # The *_SECURE flags: None means "decided by FORUM_ENV" (see above); True/False forces them.
+    SESSION_COOKIE_SECURE: bool | None = None
+    REMEMBER_COOKIE_SECURE: bool | None = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
@@ -42,9 +56,73 @@ class BaseConfig:
     REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
     # CSRF tokens live as long as the session.
     WTF_CSRF_TIME_LIMIT = None
-    # Public address used in links inside exports and feeds when no request is around.
+    # Public address of the site, used in export links when no request is around (CLI `export-requests`).
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    # Flask SERVER_NAME: None serves any host name (set it only behind a fixed public name).
     SERVER_NAME = None
     PREFERRED_URL_SCHEME = "http"
+
+    # --- security (forum/web/security.py) ---------------------------------------------------------
+    # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host headers are
+    # trusted (werkzeug ProxyFix); 0 trusts none. Set it to 1 behind nginx so that the client address
+    # (rate limits) and https (HSTS, Secure cookies, external links) are seen. Never set it when the
+    # app is reachable directly: clients could then forge their address.
+    PROXY_FIX = 0
+    # Strict-Transport-Security max-age (seconds), sent only on requests served over https.
+    HSTS_MAX_AGE = 365 * 24 * 60 * 60
+    # Take the request id from the incoming X-Request-ID header (set by a proxy) when it is sane.
+    REQUEST_ID_FROM_HEADER = True
+    # Content-Security-Policy: no inline script or style anywhere (the templates have none).
+    CONTENT_SECURITY_POLICY = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+    # --- rate limits (Flask-Limiter; syntax "N/period;M/period") ----------------------------------
+    # Off in TestConfig; tests that check a limit build an app with it on.
+    RATELIMIT_ENABLED = True
+    # Where counters live. memory:// is per process: with several gunicorn workers each worker counts
+    # on its own (limits are then N × workers); use redis://host:6379 to share them.
+    RATELIMIT_STORAGE_URI = "memory://"
+    # A broken storage (Redis down) must not take the site down: let requests through and log it.
+    RATELIMIT_SWALLOW_ERRORS = True
+    # Failed log-ins per submitted e-mail (whether an account exists or not) and per client address.
+    # Successful log-ins do not count.
+    RATELIMIT_LOGIN_ACCOUNT = "5/minute;20/hour"
+    RATELIMIT_LOGIN_ADDRESS = "10/minute;60/hour"
+    # Refused registrations per address (a taken e-mail counts): slows down probing which e-mails
+    # have an account; colleagues registering from one health centre succeed and are not counted.
+    RATELIMIT_REGISTER = "5/minute;20/hour"
+    # Password reset requests per address, and per e-mail asked for (no mail bombing of one person).
+    RATELIMIT_PASSWORD_RESET = "5/minute;20/hour"
+    RATELIMIT_PASSWORD_RESET_EMAIL = "3/hour"
+    # New threads and replies, per member.
+    RATELIMIT_NEW_THREAD = "5/minute;30/hour"
+    RATELIMIT_REPLY = "10/minute;120/hour"
+    # Casting, changing or withdrawing a vote, per member.
+    RATELIMIT_VOTE = "30/minute;300/hour"
+    # Search pages, per member or per address for visitors.
+    RATELIMIT_SEARCH = "30/minute;600/hour"
+    # Export and download endpoints of the livrables blueprint, per member or address.
+    RATELIMIT_EXPORT = "10/minute;100/hour"
+
+    # --- password reset and mail ------------------------------------------------------------------
+    # Seconds a password-reset link stays valid (it also dies as soon as the password changes).
+    PASSWORD_RESET_MAX_AGE = 60 * 60
+    # SMTP server; None writes each message into MAIL_OUTBOX_DIR instead (development, tests).
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 587
+    # STARTTLS after connecting (port 587); for implicit TLS (port 465) use MAIL_USE_SSL.
+    MAIL_USE_TLS = True
+    MAIL_USE_SSL = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    # From: address of every message.
+    MAIL_SENDER = "Clubs utilisateurs <ne-pas-repondre@clubs-logiciels-sante.fr>"
+    # Seconds before an SMTP connection attempt gives up.
+    MAIL_TIMEOUT = 10
+    # Directory of the .eml files written when MAIL_SERVER is None; None means instance/outbox.
+    MAIL_OUTBOX_DIR: str | None = None
 
 
 class DevelopmentConfig(BaseConfig):
@@ -52,6 +130,7 @@ class DevelopmentConfig(BaseConfig):
 
 
 class ProductionConfig(BaseConfig):
+    FORUM_ENV = "production"
     # Cookies only over HTTPS in production.
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
@@ -65,6 +144,8 @@ class TestConfig(BaseConfig):
     # Tests apply the index queue explicitly, or let the after-request hook do it.
     SEARCH_SYNC_AFTER_REQUEST = True
     SECRET_KEY = "test-secret-key"
+    # The suite is not throttled; tests that check a limit build an app with RATELIMIT_ENABLED=True.
+    RATELIMIT_ENABLED = False
 
 
 def load_secret_key(instance_path: str) -> str:

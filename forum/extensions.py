@@ -1,6 +1,8 @@
 """Unbound extension singletons, bound to the app in create_app()."""
 from __future__ import annotations
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -28,3 +30,6 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(compare_type=True, render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
+# Rate limits: storage and limits come from the config (RATELIMIT_*); the limits themselves are put on
+# endpoints by forum.web.security. The default key is the client address (see PROXY_FIX).
+limiter = Limiter(key_func=get_remote_address)

@@ -8,7 +8,9 @@
 - reindex(progress=): rebuild the index beside the live one, then swap it in.
 - status(): figures for `flask search status`.
 
-Swapping Whoosh for another engine means rewriting this package only.
+Two backends sit behind these names, chosen by SEARCH_BACKEND: "whoosh" (default: an index
+directory on this host's disk) and "postgres" (forum.search.pg_backend: a table of the database,
+for deployments with several application hosts). Swapping engines means this package only.
 """
 from __future__ import annotations
 
@@ -19,8 +21,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from forum.extensions import db
-from forum.search.querying import SearchHit, SearchResults, query, similar_requests
-from forum.search.updates import ReindexError, apply_pending, reindex
+from forum.search import pg_backend, querying, updates
+from forum.search.querying import SearchHit, SearchResults
+from forum.search.updates import ReindexError
 
 __all__ = ["ReindexError", "SearchHit", "SearchResults", "apply_pending", "init_app", "query",
            "reindex", "similar_requests", "status"]
@@ -28,13 +31,47 @@ __all__ = ["ReindexError", "SearchHit", "SearchResults", "apply_pending", "init_
 log = logging.getLogger(__name__)
 
 
+BACKENDS = ("whoosh", "postgres")
+
+
+def _postgres() -> bool:
+    return current_app.config.get("SEARCH_BACKEND") == "postgres"
+
+
+def query(q: str | None, **options) -> SearchResults:
+    """Threads matching a search (see querying.query for the options)."""
+    return pg_backend.query(q, **options) if _postgres() else querying.query(q, **options)
+
+
+def similar_requests(board_id: int, text: str, limit: int = 5) -> list:
+    """Open requests of the board like `text` (the duplicate hint). Never raises."""
+    backend = pg_backend if _postgres() else querying
+    return backend.similar_requests(board_id, text, limit)
+
+
+def apply_pending() -> int:
+    """Apply the durable queue of index updates; returns how many were applied. Never raises."""
+    return pg_backend.apply_pending() if _postgres() else updates.apply_pending()
+
+
+def reindex(progress=None, batch: int = 500) -> int:
+    """Rebuild the whole index from the database. Raises ReindexError."""
+    backend = pg_backend if _postgres() else updates
+    return backend.reindex(progress=progress, batch=batch)
+
+
 def init_app(app: Flask) -> None:
-    """Apply queued index updates after each request that queued some.
+    """Check the backend, then apply queued index updates after each request that queued some.
 
     The view has committed by the time after_request runs. In production the work happens in the
     response's close callback, once the body is sent, so users never wait for the index; the test
     client does not close responses, so under TESTING it happens before returning.
     """
+    backend = app.config.get("SEARCH_BACKEND") or "whoosh"
+    if backend not in BACKENDS:
+        raise ValueError(f"SEARCH_BACKEND={backend!r}: expected one of {', '.join(BACKENDS)}")
+    if backend == "postgres" and not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        raise ValueError("SEARCH_BACKEND=postgres needs a PostgreSQL DATABASE_URL")
 
     @app.after_request
     def _apply_index_queue(response: Response) -> Response:
@@ -56,6 +93,8 @@ def _apply_in_context(app: Flask) -> None:
 
 def status() -> dict:
     """Live generation, documents in the index, visible threads and queued tasks."""
+    if _postgres():
+        return pg_backend.status()
     from forum.models import IndexTask, Thread
     from forum.search import storage
 

@@ -178,9 +178,16 @@ def _filter_query(filters: dict) -> Query | None:
     return And(terms) if terms else None
 
 
+IndexSearch = Callable[[SearchResults, ParsedQuery, Compiled, dict, int], None]
+
+
 def query(q: str | None, board: str | None = None, kind: str | None = None, status: str | None = None,
-          sort: str = "relevance", page: int = 1, per_page: int = PER_PAGE) -> SearchResults:
-    """Search threads. Never raises for bad input: the answer then carries a French message."""
+          sort: str = "relevance", page: int = 1, per_page: int = PER_PAGE,
+          index_search: IndexSearch | None = None) -> SearchResults:
+    """Search threads. Never raises for bad input: the answer then carries a French message.
+
+    `index_search` fills the results from an index (default: Whoosh; the PostgreSQL backend
+    passes its own); when it raises, the database fallback answers with a notice."""
     parsed = parse(q)
     results = SearchResults(query=q or "", page=max(1, page), per_page=per_page, sort="date" if sort == "date" else "relevance",
                             notices=list(parsed.notices))
@@ -197,7 +204,7 @@ def query(q: str | None, board: str | None = None, kind: str | None = None, stat
         results.message = f"Seules les {MAX_PAGE} premières pages de résultats sont consultables."
         return results
     try:
-        _search_index(results, parsed, compiled, filters, per_page)
+        (index_search or _search_index)(results, parsed, compiled, filters, per_page)
     except Exception as exc:
         log.warning("search index unavailable, falling back to database search: %r", exc)
         _search_database(results, parsed, compiled, filters, per_page)

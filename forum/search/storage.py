@@ -135,19 +135,21 @@ _cache = _SearcherCache()
 def searcher(root: Path) -> Searcher:
     """An up-to-date searcher of the live index. Raises IndexUnavailable.
 
-    Reopening a Whoosh index costs milliseconds; refreshing an open searcher costs a directory
-    listing, so searchers are kept per thread and reopened only after a swap.
+    Reopening a Whoosh index costs milliseconds; checking an open searcher costs a file read, so
+    searchers are kept per thread and reopened only after the index changed.
     """
     key = str(root)
     name = live_generation(root)
     entry = _cache.entries.get(key)
     if entry is not None and name is not None and entry[0] == name:
+        # Not Searcher.refresh(): it reuses segment readers by segment id, and so misses the
+        # deletions a later commit records in an existing segment (an edited or deleted thread
+        # would stay findable in this worker). A changed index is reopened whole instead.
         try:
-            fresh = entry[1].refresh()
-            _cache.entries[key] = (name, fresh)
-            return fresh
+            if entry[1].up_to_date():
+                return entry[1]
         except Exception:
-            log.warning("search index refresh failed, reopening", exc_info=True)
+            log.warning("search index check failed, reopening", exc_info=True)
     if entry is not None:
         _close_quietly(entry[1])
         del _cache.entries[key]
@@ -178,3 +180,47 @@ def _close_quietly(opened: Searcher) -> None:
         opened.close()
     except Exception:
         pass
+
+
+class hold_writer_lock:
+    """`with hold_writer_lock(root, timeout) as name:` holds the live generation's writer lock
+    (name None: no live index), for `backup`: no commit or merge changes the files meanwhile
+    (writers wait or leave their tasks queued, as with any other writer). Raises
+    IndexUnavailable when a rebuild runs or the lock stays taken for `timeout` seconds."""
+
+    def __init__(self, root: Path, timeout: float = 60.0) -> None:
+        self.root, self.timeout, self.lock = root, timeout, None
+
+    def __enter__(self) -> str | None:
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                name, ix = open_live(self.root)
+            except IndexUnavailable:
+                if live_generation(self.root) is None:
+                    return None
+                raise
+            lock = ix.lock("WRITELOCK")
+            if lock.acquire(blocking=False):
+                if live_generation(self.root) == name:
+                    self.lock = lock
+                    return name
+                lock.release()  # a rebuild swapped the index meanwhile: lock the new one
+            elif reindex_running(self.root):
+                raise IndexUnavailable("une reconstruction de l'index est en cours")
+            if time.monotonic() >= deadline:
+                raise IndexUnavailable(f"l'index est verrouillé depuis plus de {self.timeout:g} s")
+            time.sleep(0.05)
+
+    def __exit__(self, *exc_info) -> None:
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
+
+
+def copy_generation(source: Path, dest: Path) -> None:
+    """Copy an index generation's files (not its lock files) into `dest`, created empty."""
+    dest.mkdir(parents=True)
+    for path in sorted(source.iterdir()):
+        if path.is_file() and not path.name.endswith("_LOCK") and not path.name.endswith("WRITELOCK"):
+            shutil.copy2(path, dest / path.name)

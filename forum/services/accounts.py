@@ -1,15 +1,19 @@
-"""Accounts: registration, authentication, profile and declared software, accounts made from the CLI.
+"""Accounts: registration, authentication, password reset, profile and declared software, accounts
+made from the CLI.
 
 Every function validates its input, raises `ValidationError(field, French message)` and flushes;
 the caller (a view or a command) commits.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from collections.abc import Iterable
 from functools import lru_cache
 
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -156,6 +160,74 @@ def authenticate(email: str | None, password: str | None) -> User | None:
         return None
     if not user.check_password(password) or user.deleted_at is not None:
         return None
+    return user
+
+
+# --- password reset -------------------------------------------------------------------------------
+#
+# The link carries a signed, timed token {user id, fingerprint of the current password hash}: no table
+# is needed, it expires after PASSWORD_RESET_MAX_AGE seconds, and it dies as soon as the password
+# changes (the fingerprint no longer matches), which makes it single-use.
+
+RESET_SALT = "forum.password-reset"
+RESET_INVALID = "Ce lien n'est pas valide ou a déjà servi. Demandez un nouveau lien de réinitialisation."
+RESET_EXPIRED = "Ce lien a expiré. Demandez un nouveau lien de réinitialisation."
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+
+
+def _password_fingerprint(user: User) -> str:
+    """Short digest of the password hash and email: changes when the password is set or changed."""
+    material = f"{user.id}:{user.email}:{user.password_hash or '-'}"
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()[:20]
+
+
+def password_reset_account(email: str | None) -> User | None:
+    """The account a reset link may be mailed to, else None: it exists and is not deleted.
+
+    Imported accounts without a password are included: the link is how they choose one.
+    """
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    return user if user is not None and user.deleted_at is None else None
+
+
+def password_reset_token(user: User | None) -> str:
+    """A reset token for `user`; for None, a token naming no account, made with the same work so
+    that asking for an unknown address takes the same time as for a known one."""
+    payload = {"u": user.id, "f": _password_fingerprint(user)} if user else {"u": 0, "f": secrets.token_hex(10)}
+    return _reset_serializer().dumps(payload)
+
+
+def user_for_reset_token(token: str, max_age: int | None = None) -> User:
+    """The account a valid, unexpired, unused token was made for.
+
+    Raises ValidationError("token", RESET_EXPIRED | RESET_INVALID).
+    """
+    if max_age is None:
+        max_age = int(current_app.config["PASSWORD_RESET_MAX_AGE"])
+    try:
+        payload = _reset_serializer().loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise ValidationError("token", RESET_EXPIRED) from None
+    except BadSignature:
+        raise ValidationError("token", RESET_INVALID) from None
+    user_id = payload.get("u") if isinstance(payload, dict) else None
+    user = db.session.get(User, user_id) if isinstance(user_id, int) and user_id > 0 else None
+    if user is None or user.deleted_at is not None or payload.get("f") != _password_fingerprint(user):
+        raise ValidationError("token", RESET_INVALID)
+    return user
+
+
+def reset_password(token: str, password: str | None, max_age: int | None = None) -> User:
+    """Set the password of the token's account, which kills the token.
+
+    Raises ValidationError("token", …) for a bad token, ValidationError("password", …) for a bad password.
+    """
+    user = user_for_reset_token(token, max_age)
+    user.set_password(clean_password(password))
+    db.session.flush()
     return user
 
 

@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from forum.extensions import db
 from forum.markup import render_markdown
@@ -137,6 +137,7 @@ def _import(directory: Path, manifest: dict[str, Any], digest: str, started: flo
     _insert_chunks(Thread, thread_rows)
     step(f"Sujets insérés : {len(thread_rows)}")
     _insert_chunks(Post, post_rows)
+    _advance_id_sequences(Thread, Post)
     step(f"Messages insérés : {len(post_rows)} (dont {len(replies)} réponses)")
 
     vote_rows = _vote_rows(rows["votes.jsonl"], {row["id"]: row for row in thread_rows}, thread_offset,
@@ -375,6 +376,17 @@ def _insert_software_uses(uses: set[tuple[int, int]]) -> None:
     now = utcnow()
     _insert_chunks(SoftwareUse, [{"user_id": u, "board_id": b, "version": None, "created_at": now}
                                  for u, b in sorted(uses - existing)])
+
+
+def _advance_id_sequences(*models: type) -> None:
+    """Rows inserted with explicit ids leave PostgreSQL's id sequences behind: move them past the
+    largest id so the next thread or post gets a free one (SQLite needs nothing)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for model in models:
+        table = model.__tablename__
+        db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                f"(SELECT coalesce(max(id), 1) FROM {table}))"))
 
 
 def _insert_chunks(model: type, rows: Iterable[dict[str, Any]]) -> None:

@@ -14,7 +14,7 @@ from forum.extensions import db
 from forum.markup import render_markdown
 from forum.models import IMPORTANCES, RequestMerge, StatusChange, Thread, User, Vote
 from forum.models._time import utcnow
-from forum.services import ranking
+from forum.services import audit, ranking
 from forum.services.errors import Conflict, PermissionDenied, ValidationError
 from forum.services.indexing import enqueue_thread
 from forum.services.policy import can
@@ -63,6 +63,8 @@ def merge_requests(actor: User, source: Thread, target: Thread, confirm_cross_bo
         db.session.expire(thread, ["score", "vote_count", "uncounted_vote_count", "structure_count",
                                    "profession_count"])
         enqueue_thread(thread.id)
+    audit.record(actor, "merge_requests", thread=source, target_id=target.id, target_title=target.title,
+                 votes_moved=moved, votes_already_present=present)
     return merge
 
 

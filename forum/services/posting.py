@@ -15,7 +15,7 @@ from forum.services import counters
 from forum.services.errors import Conflict, NotFound, ValidationError
 from forum.services.indexing import enqueue_thread
 from forum.services.patient_data import NIR_MESSAGE, contains_patient_identifier
-from forum.services.policy import can, is_moderator, require
+from forum.services.policy import can, ensure_not_suspended, is_moderator, require
 
 VERSION_MAX_LENGTH = 40
 
@@ -81,6 +81,7 @@ def reply(author: User, thread: Thread, body: str) -> Post:
     """Add a reply. Raises NotFound (deleted thread), Conflict (locked), ValidationError."""
     if thread.deleted_at is not None:
         raise NotFound("Ce sujet a été supprimé.")
+    ensure_not_suspended(author)
     if not can(author, "reply", thread):
         raise Conflict("Ce sujet est verrouillé : il n'accepte plus de réponses.")
     body = clean_body(body)

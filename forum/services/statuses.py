@@ -12,6 +12,7 @@ from forum.extensions import db
 from forum.markup import render_markdown
 from forum.models import STATUSES, StatusChange, Thread, User
 from forum.models._time import utcnow
+from forum.services import audit
 from forum.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from forum.services.indexing import enqueue_thread
 from forum.services.patient_data import NIR_MESSAGE, contains_patient_identifier
@@ -86,6 +87,8 @@ def set_status(actor: User, thread: Thread, status: str, note: str | None = None
     thread.status = status
     db.session.flush()
     enqueue_thread(thread.id)
+    audit.record(actor, "set_status", thread=thread, reason=note, from_status=STATUSES.get(change.from_status or ""),
+                 to_status=STATUSES[status], version=version, official=official)
     return change
 
 

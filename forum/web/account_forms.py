@@ -1,4 +1,4 @@
-"""Flask-WTF forms of the accounts pages: register, log in, edit profile, declared software.
+"""Flask-WTF forms of the accounts pages: register, log in, password reset, edit profile, declared software.
 
 The forms check shape (required, lengths, choices) with French messages; the rules that matter
 (unique email, catalogue boards, structures) live in forum.services.accounts.
@@ -152,3 +152,27 @@ class ProfileForm(ProfileFields):
 
 class SoftwareForm(SoftwareFields):
     pass
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+class PasswordResetRequestForm(FrenchForm):
+    email = EmailField("Adresse e-mail de votre compte", filters=[_strip], validators=[
+        DataRequired("Saisissez votre adresse e-mail."),
+        Length(max=EMAIL_MAX_LENGTH, message="Cette adresse e-mail est trop longue."),
+        Email("Cette adresse e-mail n'est pas valide."),
+    ])
+
+
+class PasswordResetForm(FrenchForm):
+    password = PasswordField("Nouveau mot de passe", validators=[
+        DataRequired("Choisissez un mot de passe."),
+        Length(min=PASSWORD_MIN_LENGTH,
+               message=f"Le mot de passe doit contenir au moins {PASSWORD_MIN_LENGTH} caractères."),
+    ])
+    password_confirm = PasswordField("Confirmation du nouveau mot de passe", validators=[
+        DataRequired("Saisissez de nouveau le mot de passe."),
+        EqualTo("password", "Les deux mots de passe ne correspondent pas."),
+    ])

@@ -1,6 +1,162 @@
-"""Blueprint api (to be filled)."""
+"""Public read-only JSON API, version 1 (PRODUCT.md, "Stable interfaces"): boards, a board's ranked
+requests, one thread. GET only, public data only: no email and no member names (authors and voters
+appear only as counts). Every answer carries an ETag and honours If-None-Match with 304."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Response, jsonify, request, url_for
+from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
 
-bp = Blueprint("api", __name__)
+from forum.extensions import db
+from forum.models import STATUSES, Post, StatusChange, Thread
+from forum.services import boards as board_service
+from forum.services import ranking
+from forum.services.errors import DomainError
+from forum.services.ranking import RequestFigures
+from forum.services.reading import get_thread
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+PER_PAGE = 25
+API_SORTS = ("rank", "recent")
+
+
+class BadParameter(DomainError):
+    """A query parameter the API does not understand: 400 with a JSON error body."""
+
+    status_code = 400
+
+
+def _answer(data: dict) -> Response:
+    response = jsonify(data)
+    response.headers["Cache-Control"] = "public, max-age=60"
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _board(board) -> dict:
+    return {
+        "slug": board.slug, "name": board.name, "editor": board.editor.name if board.editor else None,
+        "editor_slug": board.editor.slug if board.editor else None, "label_level": board.label_level,
+        "label_version": board.label_version, "is_general": board.is_general, "website": board.website,
+        "description": board.description, "questions": board.question_count, "tips": board.tip_count,
+        "requests": board.request_count, "last_activity_at": _iso(board.last_activity_at),
+        "links": {"self": url_for("boards.show", slug=board.slug, _external=True),
+                  "requests": url_for("api.board_requests", slug=board.slug, _external=True),
+                  "feed": url_for("feeds.board_feed", slug=board.slug, _external=True)},
+    }
+
+
+def _figures(figures: RequestFigures) -> dict:
+    return {"score": figures.score, "votes": figures.vote_count, "votes_by_importance": dict(figures.by_importance),
+            "uncounted_votes": figures.uncounted_vote_count, "structures": figures.structure_count,
+            "professions": figures.profession_count,
+            "professions_detail": [{"profession": label, "count": n} for label, n in figures.professions]}
+
+
+def _answer_dict(change: StatusChange | None) -> dict | None:
+    if change is None:
+        return None
+    return {"by": change.answer_by, "text": change.note, "version": change.version, "date": _iso(change.created_at)}
+
+
+def _request(rank: int, thread: Thread, answer: StatusChange | None) -> dict:
+    """A request in a list: the stored ranking figures (what the order used); the breakdowns by
+    importance, profession and region are on /threads/<id> (they cost a GROUP BY per page)."""
+    return {"id": thread.id, "rank": rank, "title": thread.title, "status": thread.status,
+            "status_label": STATUSES.get(thread.status or ""), "score": thread.score, "votes": thread.vote_count,
+            "uncounted_votes": thread.uncounted_vote_count, "structures": thread.structure_count,
+            "professions": thread.profession_count, "created_at": _iso(thread.created_at),
+            "last_activity_at": _iso(thread.last_activity_at), "latest_answer": _answer_dict(answer),
+            "url": url_for("threads.show", thread_id=thread.id, slug=thread.slug, _external=True),
+            "api_url": url_for("api.thread", thread_id=thread.id, _external=True)}
+
+
+def _ranked_page(board, statuses: tuple[str, ...], sort: str, page: int) -> tuple[int, list[tuple[int, Thread]]]:
+    """(total, [(rank, thread)…]) of one page, in 2 queries: the same conditions and order as
+    ranking.rank, without its per-page breakdowns (the API list is hot: p50 ≤ 20 ms)."""
+    conditions = [Thread.board_id == board.id, Thread.kind == "request", Thread.deleted_at.is_(None),
+                  Thread.status.in_(statuses)]
+    total = db.session.scalar(select(func.count()).where(*conditions)) or 0
+    offset, lean = (page - 1) * PER_PAGE, (lazyload(Thread.author), lazyload(Thread.board))
+    if sort == "rank":
+        threads = db.session.scalars(select(Thread).where(*conditions).options(*lean)
+                                     .order_by(*ranking.RANK_ORDER).limit(PER_PAGE).offset(offset)).all()
+        return total, [(offset + index + 1, thread) for index, thread in enumerate(threads)]
+    position = func.row_number().over(order_by=ranking.RANK_ORDER).label("position")
+    ranked = select(Thread.id.label("thread_id"), position).where(*conditions).subquery()
+    rows = db.session.execute(select(Thread, ranked.c.position).join(ranked, ranked.c.thread_id == Thread.id)
+                              .options(*lean).order_by(Thread.created_at.desc(), Thread.id.desc())
+                              .limit(PER_PAGE).offset(offset)).all()
+    return total, [(rank, thread) for thread, rank in rows]
+
+
+@bp.get("/boards")
+def boards():
+    return _answer({"boards": [_board(board) for board in board_service.list_boards()]})
+
+
+def _statuses() -> list[str] | None:
+    wanted = [s.strip() for raw in request.args.getlist("status") for s in raw.split(",") if s.strip()]
+    unknown = [s for s in wanted if s not in STATUSES]
+    if unknown:
+        raise BadParameter(f"Statut inconnu : {', '.join(unknown)}. Valeurs possibles : {', '.join(STATUSES)}.")
+    return wanted or None
+
+
+def _page() -> int:
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        raise BadParameter("Le paramètre « page » doit être un entier positif.")
+    return int(raw)
+
+
+@bp.get("/boards/<slug>/requests")
+def board_requests(slug: str):
+    board = board_service.get_board(slug)
+    statuses, page, sort = _statuses(), _page(), request.args.get("sort", "rank")
+    if sort not in API_SORTS:
+        raise BadParameter("Le paramètre « sort » doit valoir « rank » ou « recent ».")
+    wanted = tuple(statuses) if statuses else ranking.DEFAULT_STATUSES
+    total, positioned = _ranked_page(board, wanted, sort, page)
+    answers = ranking.last_official_answers([thread.id for _, thread in positioned])
+    pages = max(1, -(-total // PER_PAGE))
+    args = {"slug": slug, "sort": sort, "status": ",".join(statuses) if statuses else None, "_external": True}
+    return _answer({
+        "board": board.slug, "requests": [_request(rank, t, answers.get(t.id)) for rank, t in positioned],
+        "page": page, "per_page": PER_PAGE, "total": total, "pages": pages, "sort": sort, "statuses": list(wanted),
+        "next": url_for("api.board_requests", page=page + 1, **args) if page < pages else None,
+        "prev": url_for("api.board_requests", page=page - 1, **args) if page > 1 else None})
+
+
+@bp.get("/threads/<int:thread_id>")
+def thread(thread_id: int):
+    thread = get_thread(thread_id, None)
+    first = db.session.scalar(select(Post).where(Post.thread_id == thread.id, Post.is_first))
+    data = {"id": thread.id, "board": thread.board.slug, "kind": thread.kind, "title": thread.title,
+            "created_at": _iso(thread.created_at), "last_activity_at": _iso(thread.last_activity_at),
+            "replies": thread.reply_count, "locked": thread.locked,
+            "body_html": first.body_html if first is not None and first.deleted_at is None else None,
+            "url": url_for("threads.show", thread_id=thread.id, slug=thread.slug, _external=True)}
+    if thread.kind == "question":
+        data["solved"] = thread.is_solved
+    elif thread.kind == "tip":
+        data.update(software_version=thread.software_version, useful=thread.useful_count)
+    else:
+        data.update(_request_details(thread))
+    return _answer(data)
+
+
+def _request_details(thread: Thread) -> dict:
+    figures = ranking.displayed_figures([thread])[thread.id]
+    history = db.session.scalars(select(StatusChange).where(StatusChange.thread_id == thread.id)
+                                 .order_by(StatusChange.id))
+    return {"status": thread.status, "status_label": STATUSES.get(thread.status or ""), **_figures(figures),
+            "regions": [{"region": region, "count": n} for region, n in figures.regions],
+            "merged_into": thread.merged_into_id,
+            "history": [{"from_status": c.from_status, "status": c.to_status, "date": _iso(c.created_at),
+                         "version": c.version, "note": c.note, "official_answer_by": c.answer_by}
+                        for c in history]}

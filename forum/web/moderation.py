@@ -1,6 +1,304 @@
-"""Blueprint moderation (to be filled)."""
+"""Moderation pages: the report queue, reporting a post, thread and post actions (pin, lock, move,
+change kind, hide, restore, edit, merge), suspensions and the audit journal. Views parse the form,
+call a service (which checks the moderator's scope), commit, redirect or re-render with 422."""
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from forum.extensions import db
+from forum.models import KINDS, REPORT_REASONS, Board, Thread, User
+from forum.services import audit, moderation, reading, reports, suspensions
+from forum.services import boards as board_service
+from forum.services.errors import NotFound, ValidationError
+from forum.services.policy import is_moderator, require, suspended_until, suspension_message
+from forum.web.boards import page_arg
+from forum.web.moderation_forms import (
+    KindForm,
+    MergeThreadsForm,
+    ModeratorEditForm,
+    MoveForm,
+    ReasonForm,
+    ReportForm,
+    ResolveForm,
+    SuspendForm,
+)
+from forum.web.thread_forms import attach_error
+from forum.web.threads import post_url, thread_url
 
 bp = Blueprint("moderation", __name__)
+
+NOT_A_MODERATOR = moderation.NOT_A_MODERATOR
+# URL word -> (service call, message once done, whether the page asks for a required reason).
+THREAD_ACTIONS = {
+    "epingler": (lambda u, t, r: moderation.switch_thread(u, t, "pin", r), "Sujet épinglé.", False),
+    "desepingler": (lambda u, t, r: moderation.switch_thread(u, t, "unpin", r), "Sujet désépinglé.", False),
+    "verrouiller": (lambda u, t, r: moderation.switch_thread(u, t, "lock", r), "Sujet verrouillé.", False),
+    "deverrouiller": (lambda u, t, r: moderation.switch_thread(u, t, "unlock", r), "Sujet déverrouillé.", False),
+    "masquer": (moderation.hide_thread, "Sujet masqué : seuls les modérateurs le voient.", True),
+    "restaurer": (moderation.restore_thread, "Sujet restauré.", False),
+}
+POST_ACTIONS = {
+    "masquer": (moderation.hide_post, "Message masqué.", True),
+    "restaurer": (moderation.restore_post, "Message restauré.", False),
+}
+
+
+def _user() -> User | None:
+    return current_user._get_current_object() if current_user.is_authenticated else None
+
+
+@bp.app_context_processor
+def moderation_globals() -> dict:
+    """For base.html: the open-report badge and the suspension notice."""
+    def notice() -> str | None:
+        user = _user()
+        return suspension_message(user) if suspended_until(user) is not None else None
+    return {"open_report_count": lambda: reports.open_report_count(_user()), "suspension_notice": notice}
+
+
+@bp.before_app_request
+def follow_merged_thread():
+    """A thread merged into another (moderation.merge_threads) is a pointer: its address leads to
+    the target. The lookup fills the session, so the thread page itself costs no extra query."""
+    if request.endpoint != "threads.show" or not request.view_args:
+        return None
+    thread = db.session.get(Thread, request.view_args.get("thread_id", 0))
+    if thread is not None and thread.deleted_at is not None and thread.merged_into_id and thread.kind != "request":
+        return redirect(thread_url(thread.merged_into))
+    return None
+
+
+def _render(template: str, form, status: int | None = None, **context):
+    return render_template(template, form=form, **context), status or (422 if form.errors else 200)
+
+
+def _failed(form, error: ValidationError) -> None:
+    db.session.rollback()
+    attach_error(form, error)
+
+
+@bp.get("/moderation")
+@login_required
+def queue():
+    return render_template("moderation/queue.html", items=reports.open_reports(_user()), form=ResolveForm(),
+                           errors={}, kept={})
+
+
+@bp.post("/moderation/signalements/<int:report_id>")
+@login_required
+def resolve_report(report_id: int):
+    report = reports.get_report(report_id)
+    form = ResolveForm()
+    try:
+        closed = reports.resolve_report(_user(), report, form.resolution.data, hide_post=form.hide_post.data)
+    except ValidationError as error:
+        db.session.rollback()
+        return render_template("moderation/queue.html", items=reports.open_reports(_user()), form=ResolveForm(),
+                               errors={report_id: error.message}, kept={report_id: form.resolution.data}), 422
+    db.session.commit()
+    flash(f"Signalement traité ({closed} signalement{'s' if closed > 1 else ''} clos sur ce message).", "success")
+    return redirect(url_for("moderation.queue"))
+
+
+@bp.route("/p/<int:post_id>/signaler", methods=["GET", "POST"])
+@login_required
+def report_post(post_id: int):
+    post = reading.get_post(post_id, _user())
+    require(_user(), "report_post", post, "Vous ne pouvez pas signaler ce message.")
+    form = ReportForm()
+    if form.validate_on_submit():
+        try:
+            reports.report_post(_user(), post, form.reason.data or "", form.comment.data)
+        except ValidationError as error:
+            _failed(form, error)
+        else:
+            db.session.commit()
+            flash("Merci : le message a été signalé aux modérateurs.", "success")
+            return redirect(post_url(post))
+    return _render("moderation/report.html", form, post=post, thread=post.thread)
+
+
+@bp.route("/t/<int:thread_id>/moderation/<action>", methods=["GET", "POST"])
+@login_required
+def thread_action(thread_id: int, action: str):
+    if action not in THREAD_ACTIONS:
+        abort(404)
+    thread = reading.get_thread(thread_id, _user())
+    call, done, reason_required = THREAD_ACTIONS[action]
+    require(_user(), "moderate", thread, NOT_A_MODERATOR)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            call(_user(), thread, form.reason.data)
+        except ValidationError as error:
+            _failed(form, error)
+        else:
+            db.session.commit()
+            flash(done, "success")
+            return redirect(thread_url(thread))
+    return _render("moderation/thread_action.html", form, thread=thread, action=action, done=done,
+                   reason_required=reason_required)
+
+
+@bp.route("/p/<int:post_id>/moderation/<action>", methods=["GET", "POST"])
+@login_required
+def post_action(post_id: int, action: str):
+    if action not in POST_ACTIONS:
+        abort(404)
+    post = reading.get_post(post_id, _user())
+    call, done, reason_required = POST_ACTIONS[action]
+    require(_user(), "moderate", post, NOT_A_MODERATOR)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            call(_user(), post, form.reason.data)
+        except ValidationError as error:
+            _failed(form, error)
+        else:
+            db.session.commit()
+            flash(done, "success")
+            return redirect(post_url(post))
+    return _render("moderation/post_action.html", form, post=post, thread=post.thread, action=action,
+                   reason_required=reason_required)
+
+
+@bp.route("/p/<int:post_id>/moderer", methods=["GET", "POST"])
+@login_required
+def edit_post(post_id: int):
+    post = reading.get_post(post_id, _user())
+    require(_user(), "moderate", post, NOT_A_MODERATOR)
+    form = ModeratorEditForm(data={"title": post.thread.title, "body": post.body_source})
+    if form.validate_on_submit():
+        try:
+            moderation.edit_post(_user(), post, form.body.data, title=form.title.data if post.is_first else None,
+                                 reason=form.reason.data)
+        except ValidationError as error:
+            _failed(form, error)
+        else:
+            db.session.commit()
+            flash("Le message a été modifié (révision marquée comme modération).", "success")
+            return redirect(post_url(post))
+    return _render("moderation/edit_post.html", form, post=post, thread=post.thread)
+
+
+@bp.route("/t/<int:thread_id>/deplacer", methods=["GET", "POST"])
+@login_required
+def move_thread(thread_id: int):
+    thread = reading.get_thread(thread_id, _user())
+    require(_user(), "moderate", thread, NOT_A_MODERATOR)
+    form = MoveForm(data={"board_id": thread.board_id})
+    form.board_id.choices = [(b.id, b.name) for b in board_service.list_boards() if is_moderator(_user(), b)]
+    if form.validate_on_submit():
+        try:
+            target = db.session.get(Board, form.board_id.data or 0)
+            if target is None:
+                raise ValidationError("board_id", "Choisissez un forum dans la liste.")
+            moderation.move_thread(_user(), thread, target, form.reason.data)
+        except ValidationError as error:
+            _failed(form, error)
+        else:
+            db.session.commit()
+            flash(f"Sujet déplacé vers {thread.board.name}.", "success")
+            return redirect(thread_url(thread))
+    return _render("moderation/move.html", form, thread=thread)
+
+
+@bp.route("/t/<int:thread_id>/changer-type", methods=["GET", "POST"])
+@login_required
+def change_kind(thread_id: int):
+    thread = reading.get_thread(thread_id, _user())
+    require(_user(), "moderate", thread, NOT_A_MODERATOR)
+    form = KindForm(data={"kind": thread.kind, "software_version": thread.software_version})
+    if form.validate_on_submit():
+        try:
+            moderation.change_kind(_user(), thread, form.kind.data or "", form.reason.data, form.software_version.data)
+        except ValidationError as error:
+            _failed(form, error)
+        else:
+            db.session.commit()
+            flash(f"Le sujet est maintenant de type « {KINDS[thread.kind]} ».", "success")
+            return redirect(thread_url(thread))
+    return _render("moderation/change_kind.html", form, thread=thread)
+
+
+@bp.route("/t/<int:thread_id>/fusionner-sujet", methods=["GET", "POST"])
+@login_required
+def merge_threads(thread_id: int):
+    source = reading.get_thread(thread_id, _user())
+    require(_user(), "moderate", source, NOT_A_MODERATOR)
+    form = MergeThreadsForm()
+    if form.validate_on_submit():
+        try:
+            target = db.session.get(Thread, form.target_id.data or 0)
+            if target is None:
+                raise ValidationError("target_id", "Indiquez le numéro d'un sujet existant.")
+            moved = moderation.merge_threads(_user(), source, target, form.reason.data)
+        except ValidationError as error:
+            _failed(form, error)
+        else:
+            db.session.commit()
+            flash(f"Sujets fusionnés : {moved} message{'s' if moved > 1 else ''} déplacé{'s' if moved > 1 else ''}.",
+                  "success")
+            return redirect(thread_url(target))
+    return _render("moderation/merge_threads.html", form, thread=source)
+
+
+def _member(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or user.deleted_at is not None:
+        raise NotFound("Ce membre n'existe pas.")
+    return user
+
+
+@bp.route("/u/<int:user_id>/suspendre", methods=["GET", "POST"])
+@login_required
+def suspend_user(user_id: int):
+    member = _member(user_id)
+    require(_user(), "suspend_user", member, suspensions.NOT_ALLOWED)
+    form = SuspendForm()
+    if form.validate_on_submit():
+        try:
+            suspensions.suspend_user(_user(), member, form.days.data, form.reason.data)
+        except ValidationError as error:
+            _failed(form, error)
+        else:
+            db.session.commit()
+            flash(f"{member.display_name} est suspendu·e pour {form.days.data} jour(s).", "success")
+            return redirect(url_for("users.profile", user_id=member.id))
+    return _render("moderation/suspend.html", form, member=member, suspended=suspended_until(member))
+
+
+@bp.post("/u/<int:user_id>/lever-suspension")
+@login_required
+def unsuspend_user(user_id: int):
+    member = _member(user_id)
+    suspensions.unsuspend_user(_user(), member, ReasonForm().reason.data)
+    db.session.commit()
+    flash(f"La suspension de {member.display_name} est levée.", "success")
+    return redirect(url_for("users.profile", user_id=member.id))
+
+
+def _date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+@bp.get("/moderation/journal")
+@login_required
+def audit_log():
+    board_slug = request.args.get("forum") or None
+    boards = board_service.list_boards()
+    board = next((b for b in boards if b.slug == board_slug), None)
+    actor = request.args.get("acteur", "")
+    filters = audit.AuditFilters(action=request.args.get("action") or None,
+                                 actor_id=int(actor) if actor.isdigit() else None,
+                                 board_id=board.id if board else None, since=_date_arg("du"), until=_date_arg("au"))
+    result = audit.list_entries(_user(), filters, page_arg() or 1)
+    return render_template("moderation/audit_log.html", result=result, filters=filters, boards=boards,
+                           actors=audit.actors(_user()), labels=audit.ACTION_LABELS, board_slug=board_slug,
+                           reasons=REPORT_REASONS)

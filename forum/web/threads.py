@@ -10,8 +10,8 @@ from forum.extensions import db
 from forum.markup import render_markdown
 from forum.models import KINDS, Post, Thread
 from forum.services import boards as board_service
-from forum.services import posting, reading
-from forum.services.errors import ValidationError
+from forum.services import moderation, posting, reading
+from forum.services.errors import PermissionDenied, ValidationError
 from forum.services.policy import can
 from forum.services.thread_extras import thread_extras
 from forum.web.boards import page_arg
@@ -121,7 +121,7 @@ def edit_post(post_id: int):
             preview_html = render_markdown(form.body.data or "")
         else:
             try:
-                posting.edit_post(_user(), post, form.body.data, title=form.title.data if post.is_first else None)
+                _edit(post, form)
             except ValidationError as error:
                 db.session.rollback()
                 attach_error(form, error)
@@ -133,11 +133,24 @@ def edit_post(post_id: int):
     return render_template("threads/edit.html", post=post, thread=post.thread, form=form, preview_html=preview_html)
 
 
+def _edit(post: Post, form: EditPostForm) -> None:
+    """Authors edit through posting; a moderator editing someone else's post goes through
+    moderation, which records it in the audit log."""
+    title = form.title.data if post.is_first else None
+    if post.author_id == _user().id:
+        posting.edit_post(_user(), post, form.body.data, title=title)
+    else:
+        moderation.edit_post(_user(), post, form.body.data, title=title)
+
+
 @bp.post("/p/<int:post_id>/supprimer")
 @login_required
 def delete_post(post_id: int):
     post = reading.get_post(post_id, _user())
     thread = post.thread
+    if post.author_id != _user().id:
+        raise PermissionDenied("Pour masquer le message d'un autre membre, utilisez « Masquer » : "
+                               "la raison est inscrite au journal de modération.")
     posting.delete_post(_user(), post)
     db.session.commit()
     if thread.deleted_at is not None and not can(_user(), "moderate", thread):
@@ -151,7 +164,7 @@ def delete_post(post_id: int):
 @login_required
 def restore_post(post_id: int):
     post = reading.get_post(post_id, _user())
-    posting.restore_post(_user(), post)
+    moderation.restore_post(_user(), post)
     db.session.commit()
     flash("Le message a été restauré.", "success")
     return redirect(post_url(post))

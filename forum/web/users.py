@@ -1,13 +1,18 @@
-"""Public profile pages, and the member's own profile and declared software (only `current_user`)."""
+"""Public profile pages, and the member's own profile, declared software and personal data
+(download, account deletion): only ever `current_user`'s."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+import json
+
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required, logout_user
+from wtforms import BooleanField, PasswordField
+from wtforms.validators import DataRequired
 
 from forum.extensions import db
-from forum.services import accounts
+from forum.services import accounts, privacy
 from forum.services.errors import ValidationError
-from forum.web.account_forms import ProfileForm, SoftwareForm, with_software
+from forum.web.account_forms import FrenchForm, ProfileForm, SoftwareForm, with_software
 
 bp = Blueprint("users", __name__)
 
@@ -60,3 +65,49 @@ def edit_software():
             flash("Vos logiciels ont été enregistrés.", "success")
             return redirect(url_for("users.profile", user_id=user.id))
     return render_template("users/edit_software.html", form=form), 422 if form.is_submitted() else 200
+
+
+class DeleteAccountForm(FrenchForm):
+    password = PasswordField("Votre mot de passe", validators=[
+        DataRequired("Saisissez votre mot de passe pour confirmer la suppression.")])
+    confirm = BooleanField("Je comprends que la suppression est définitive : mon compte ne pourra pas "
+                           "être rétabli et mes messages resteront publiés, signés « Ancien membre ».",
+                           validators=[DataRequired("Cochez la case pour confirmer que vous avez compris.")])
+
+
+def _data_page(form: DeleteAccountForm, status: int = 200):
+    data = privacy.export_user_data(current_user._get_current_object())
+    return render_template("users/data.html", form=form, data=data), status
+
+
+@bp.get("/profil/donnees")
+@login_required
+def data():
+    return _data_page(DeleteAccountForm())
+
+
+@bp.get("/profil/donnees.json")
+@login_required
+def export_data():
+    """The member's own data as a JSON download (never anyone else's: no id in the URL)."""
+    body = json.dumps(privacy.export_user_data(current_user._get_current_object()), ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": 'attachment; filename="mes-donnees-forum.json"', "Cache-Control": "no-store"})
+
+
+@bp.post("/profil/supprimer")
+@login_required
+def delete_account():
+    form = DeleteAccountForm()
+    if not form.validate_on_submit():
+        return _data_page(form, 422)
+    try:
+        privacy.delete_account(current_user._get_current_object(), form.password.data)
+    except ValidationError as exc:
+        db.session.rollback()
+        form.attach(exc)
+        return _data_page(form, 422)
+    db.session.commit()
+    logout_user()
+    flash("Votre compte a été supprimé. Vos messages restent publiés, signés « Ancien membre ».", "success")
+    return redirect(url_for("main.index"))

@@ -16,7 +16,7 @@ from forum.models import Thread
 from forum.models._time import utcnow
 from forum.services import posting, statuses
 from forum.services.indexing import enqueue_thread
-from tests.conftest import _config_dict
+from tests.conftest import POSTGRES_URL, _config_dict, empty_postgres, on_postgres
 from tests.factories import make_board, make_post, make_thread, make_user
 
 CORPUS = [
@@ -68,14 +68,24 @@ CORPUS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory, template_db):
-    """{key: thread id} of the corpus, in an app whose index holds it."""
+@pytest.fixture(scope="module", params=["whoosh", "postgres"])
+def corpus(request, tmp_path_factory):
+    """{key: thread id} of the corpus, in an app whose index holds it: every test runs on both
+    search backends (Whoosh on SQLite, or on PostgreSQL under `make test-pg`; the PostgreSQL
+    backend only under `make test-pg`)."""
     tmp = tmp_path_factory.mktemp("relevance")
-    shutil.copy(template_db, tmp / "forum.sqlite3")
-    app = create_app({**_config_dict(), "DATABASE_URL": f"sqlite:///{tmp / 'forum.sqlite3'}",
+    if on_postgres():
+        url = POSTGRES_URL
+    elif request.param == "postgres":
+        pytest.skip("the PostgreSQL search backend runs under `make test-pg`")
+    else:
+        shutil.copy(request.getfixturevalue("template_db"), tmp / "forum.sqlite3")
+        url = f"sqlite:///{tmp / 'forum.sqlite3'}"
+    app = create_app({**_config_dict(), "DATABASE_URL": url, "SEARCH_BACKEND": request.param,
                       "SEARCH_INDEX_DIR": str(tmp / "index")})
     with app.app_context():
+        if on_postgres():
+            empty_postgres(app, request.getfixturevalue("postgres_schema"))
         search.reindex()
         boards = {slug: make_board(name=name, slug=slug, **({"is_general": True} if slug == "general" else {}))
                   for slug, name in [("chorus", "Chorus"), ("weda", "WEDA"), ("hellodoc", "Hellodoc"),

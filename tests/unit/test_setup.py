@@ -1,6 +1,7 @@
 """Set-up: configuration layers, secret key, SQLite settings, migrations matching the models."""
 import sqlite3
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
@@ -38,6 +39,7 @@ def test_postgres_urls_use_psycopg3(monkeypatch):
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_runs_with_foreign_keys_wal_and_busy_timeout(app):
     conn = db.session.connection()
     assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1

@@ -1,0 +1,202 @@
+"""Export rows, built once from a board's ranking or from a frozen livrable's snapshot, then handed
+to any writer. Aggregates only: a row holds counts by importance, profession and region, never a
+voter's name or email (PRODUCT.md, "Exports for editors")."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_request_context, url_for
+from sqlalchemy import func, select
+
+from forum.extensions import db
+from forum.models import IMPORTANCES, STATUSES, Board, Livrable, LivrableItem, StatusChange
+from forum.models.threads import slugify
+from forum.services import ranking
+from forum.services.ranking import RankedRow
+
+PARIS = ZoneInfo("Europe/Paris")
+ANSWER_BY = {"editor": "éditeur", "federation": "fédération"}
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
+
+@dataclass(frozen=True)
+class ExportFilters:
+    """Which requests an export keeps: statuses (default: all but doublon), a period of creation
+    and/or of last activity (Paris days, inclusive), a minimum score."""
+
+    statuses: tuple[str, ...] = ranking.DEFAULT_STATUSES
+    created_from: date | None = None
+    created_to: date | None = None
+    active_from: date | None = None
+    active_to: date | None = None
+    min_score: int | None = None
+
+    def keeps(self, created: datetime | None, active: datetime | None, score: int) -> bool:
+        if self.min_score is not None and score < self.min_score:
+            return False
+        return _within(created, self.created_from, self.created_to) and _within(active, self.active_from,
+                                                                               self.active_to)
+
+    def as_dict(self) -> dict:
+        """JSON-safe form, stored on a livrable and shown in exports."""
+        return {"statuses": list(self.statuses),
+                **{key: getattr(self, key).isoformat() for key in _DATE_KEYS if getattr(self, key)},
+                **({"min_score": self.min_score} if self.min_score is not None else {})}
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> ExportFilters:
+        data = data or {}
+        dates = {key: date.fromisoformat(data[key]) for key in _DATE_KEYS if data.get(key)}
+        statuses = tuple(s for s in data.get("statuses") or () if s in STATUSES) or ranking.DEFAULT_STATUSES
+        return cls(statuses=statuses, min_score=data.get("min_score"), **dates)
+
+    def describe(self) -> str:
+        """French summary for the head of an export: "Statuts : Nouvelle, Planifiée · score ≥ 3"."""
+        parts = ["Statuts : " + ", ".join(STATUSES[s] for s in self.statuses)]
+        for label, start, end in (("créées", self.created_from, self.created_to),
+                                  ("actives", self.active_from, self.active_to)):
+            if start or end:
+                parts.append(f"{label} " + " ".join(
+                    [f"du {start.strftime('%d/%m/%Y')}" if start else "", f"au {end.strftime('%d/%m/%Y')}" if end else ""]
+                ).strip())
+        if self.min_score is not None:
+            parts.append(f"score ≥ {self.min_score}")
+        return " · ".join(parts)
+
+
+_DATE_KEYS = ("created_from", "created_to", "active_from", "active_to")
+
+
+def _within(moment: datetime | None, start: date | None, end: date | None) -> bool:
+    if start is None and end is None:
+        return True
+    if moment is None:
+        return False
+    day = moment.astimezone(PARIS).date()
+    return (start is None or day >= start) and (end is None or day <= end)
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    """One request as every format shows it."""
+
+    rank: int | None
+    id: int | None
+    title: str
+    status: str
+    score: int
+    votes: int
+    by_importance: dict[str, int]
+    uncounted_votes: int
+    structures: int
+    professions: list[tuple[str, int]]
+    regions: list[tuple[str, int]]
+    created_at: datetime | None
+    last_activity_at: datetime | None
+    link: str
+    latest_answer: str | None = None
+    latest_answer_by: str | None = None
+    target_version: str | None = None
+    note: str | None = None
+    position: int | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES.get(self.status, self.status)
+
+    @property
+    def profession_count(self) -> int:
+        return len(self.professions)
+
+    @property
+    def latest_answer_origin(self) -> str:
+        return ANSWER_BY.get(self.latest_answer_by or "", "")
+
+
+def counts_text(pairs: Iterable[tuple[str, int]]) -> str:
+    """"médecin généraliste: 5; infirmier·e: 3" (the breakdowns of the spreadsheet columns)."""
+    return "; ".join(f"{label}: {count}" for label, count in pairs)
+
+
+def importance_text(by_importance: dict[str, int]) -> str:
+    return counts_text((name, by_importance.get(name, 0)) for name in IMPORTANCES)
+
+
+def link_builder() -> Callable[[int | None, str], str]:
+    """Absolute thread URLs: from the request's host on the web, else from PUBLIC_BASE_URL (CLI).
+
+    url_for is called once; the other links reuse its pattern (2,500 url_for calls cost more than
+    the whole CSV)."""
+    if has_request_context():
+        sample = url_for("threads.show", thread_id=987654321, slug="s", _external=True)
+    else:
+        base = current_app.config.get("PUBLIC_BASE_URL", DEFAULT_BASE_URL)
+        with current_app.test_request_context(base_url=base):
+            sample = url_for("threads.show", thread_id=987654321, slug="s", _external=True)
+    head, tail = sample.split("987654321/s", 1)
+
+    def link(thread_id: int | None, title: str) -> str:
+        return f"{head}{thread_id}/{slugify(title)}{tail}" if thread_id else ""
+    return link
+
+
+def target_versions(thread_ids: list[int]) -> dict[int, str]:
+    """The version last given to each request (target of `planifiee`, or delivery), one query per 500."""
+    versions: dict[int, str] = {}
+    for start in range(0, len(thread_ids), 500):
+        chunk = thread_ids[start:start + 500]
+        latest = (select(func.max(StatusChange.id)).where(StatusChange.thread_id.in_(chunk),
+                                                          StatusChange.version.is_not(None))
+                  .group_by(StatusChange.thread_id))
+        versions.update(db.session.execute(select(StatusChange.thread_id, StatusChange.version)
+                                           .where(StatusChange.id.in_(latest))).all())
+    return versions
+
+
+def rows_from_ranking(ranked: list[RankedRow], filters: ExportFilters | None = None) -> list[ExportRow]:
+    """Rows of live ranked requests; `rank` stays the rank among the chosen statuses even when the
+    period or minimum score leaves some out (so the editor sees the true standing)."""
+    filters = filters or ExportFilters()
+    link = link_builder()
+    ranked = [row for row in ranked
+              if filters.keeps(row.thread.created_at, row.thread.last_activity_at, row.score)]
+    versions = target_versions([row.thread.id for row in ranked])
+    rows = []
+    for row in ranked:
+        thread, answer = row.thread, row.last_answer
+        rows.append(ExportRow(
+            rank=row.rank, id=thread.id, title=thread.title, status=thread.status or "", score=row.score,
+            votes=row.vote_count, by_importance=dict(row.by_importance), uncounted_votes=row.uncounted,
+            structures=row.structure_count, professions=list(row.professions), regions=list(row.regions),
+            created_at=thread.created_at, last_activity_at=thread.last_activity_at, link=link(thread.id, thread.title),
+            latest_answer=answer.note if answer else None, latest_answer_by=answer.answer_by if answer else None,
+            target_version=versions.get(thread.id)))
+    return rows
+
+
+def board_rows(board: Board, filters: ExportFilters | None = None) -> list[ExportRow]:
+    filters = filters or ExportFilters()
+    return rows_from_ranking(ranking.ranked_rows(board, filters.statuses), filters)
+
+
+def rows_from_livrable(livrable: Livrable) -> list[ExportRow]:
+    """Rows of a frozen livrable, from its snapshot only: later votes or edits change nothing."""
+    link = link_builder()
+    return [_item_row(item, link) for item in livrable.items if item.included]
+
+
+def _item_row(item: LivrableItem, link: Callable[[int | None, str], str]) -> ExportRow:
+    title = item.title or ""
+    return ExportRow(
+        rank=item.rank, id=item.thread_id, title=title, status=item.status or "", score=item.score or 0,
+        votes=item.vote_count or 0, by_importance={k: (item.votes_by_importance or {}).get(k, 0) for k in IMPORTANCES},
+        uncounted_votes=(item.votes_by_importance or {}).get("uncounted", 0), structures=item.structure_count or 0,
+        professions=[(label, count) for label, count in item.professions or []],
+        regions=[(label, count) for label, count in item.regions or []],
+        created_at=item.request_created_at, last_activity_at=item.last_activity_at, link=link(item.thread_id, title),
+        latest_answer=item.latest_answer, latest_answer_by=item.latest_answer_by, target_version=item.target_version,
+        note=item.note_source, position=item.position)

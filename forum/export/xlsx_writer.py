@@ -1,0 +1,80 @@
+"""XLSX with openpyxl (write-only, streamed): bold frozen header, autofilter, column widths, real
+dates, every text cell neutralised and typed as text so nothing is ever evaluated as a formula."""
+from __future__ import annotations
+
+import io
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from forum.export.columns import columns_for
+from forum.export.rows import PARIS, ExportRow
+from forum.export.safety import neutralise
+
+CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EXTENSION = "xlsx"
+FORMATS = {"date": "dd/mm/yyyy", "datetime": "dd/mm/yyyy hh:mm"}
+_BOLD = Font(bold=True)
+
+
+def write(rows: list[ExportRow], **meta) -> bytes:
+    columns = columns_for(bool(meta.get("with_notes")))
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Demandes")
+    for index, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    sheet.freeze_panes = "A2"
+    last = get_column_letter(len(columns))
+    sheet.auto_filter.ref = f"A1:{last}{len(rows) + 1}"
+    sheet.append([_header(sheet, column.header) for column in columns])
+    kinds = [column.kind for column in columns]
+    for row in rows:
+        sheet.append([_cell(sheet, column.value(row), kind) for column, kind in zip(columns, kinds, strict=True)])
+    _about_sheet(book, meta)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _header(sheet, text: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.font = _BOLD
+    cell.alignment = Alignment(wrap_text=True, vertical="top")
+    return cell
+
+
+def _cell(sheet, value, kind: str):
+    if value is None or kind == "int":
+        return value
+    if kind in FORMATS:
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = FORMATS[kind]
+        return cell
+    return _text(sheet, value)
+
+
+def _text(sheet, value: str) -> WriteOnlyCell:
+    # Control characters are illegal in the sheet's XML: a title holding one (\x01…) must not turn the
+    # whole board's export into an error. Removed before neutralising, so "\x01=…" is still caught.
+    cell = WriteOnlyCell(sheet, value=neutralise(ILLEGAL_CHARACTERS_RE.sub("", value)))
+    cell.data_type = "s"  # text, even if it looked like a formula: belt and braces
+    return cell
+
+
+def _about_sheet(book: Workbook, meta: dict) -> None:
+    """A second sheet with the title, date and selection, so the file explains itself."""
+    sheet = book.create_sheet("Informations")
+    sheet.column_dimensions["A"].width = 22
+    sheet.column_dimensions["B"].width = 90
+    generated = meta.get("generated_at")
+    lines = [("Titre", meta.get("title")), ("Forum", meta.get("board")),
+             ("Généré le", generated.astimezone(PARIS).strftime("%d/%m/%Y %H:%M") if generated else None),
+             ("Sélection", meta.get("filters")), ("Introduction", meta.get("introduction")),
+             ("Lecture", "Score = somme, par structure, des points de ses votants (utile 1, important 2, "
+                         "bloquant 3), plafonnée à 10 par structure. Données agrégées uniquement.")]
+    for label, value in lines:
+        if value:
+            sheet.append([_header(sheet, label), _text(sheet, str(value))])

@@ -1,0 +1,57 @@
+"""The PostgreSQL full-text index: one `search_documents` row per visible thread.
+
+Why a table of its own rather than a generated tsvector column on threads: a thread's text is its
+title plus all its visible posts, which live in another table; a generated column can only read
+its own row. The row is written from the same durable IndexTask queue as the Whoosh index, so
+both backends follow every change the same way (after the commit, retried on failure).
+
+Why `french` plus unaccent applied to the lexemes (stem first, then fold) rather than a
+configuration that unaccents before stemming: Snowball reads the accents. "infirmière" and
+"infirmier" share the stem "infirmi" only when the stemmer sees the accent (unaccented first,
+"infirmiere" stems to "infirmier"); likewise "planifiée"/"planifier". The Whoosh analyser
+makes the same choice (forum.search.analysis), so both backends agree on what matches.
+
+On SQLite the table exists (so the schema is the same everywhere) but stays empty; the unaccent
+extension exists only on PostgreSQL.
+"""
+from __future__ import annotations
+
+from sqlalchemy import DDL, Column, ForeignKey, Index, Integer, Table, Text, event
+from sqlalchemy.dialects.postgresql import TSVECTOR
+
+from forum.extensions import db
+
+# The stock configuration: French Snowball stemmer and French stop words.
+TEXT_SEARCH_CONFIG = "french"
+# Only this much of a thread's text goes into its tsvector (PostgreSQL refuses a tsvector above
+# 1 MB; positions stop counting at 16,383 anyway).
+MAX_INDEXED_CHARS = 300_000
+# Only this much of the body is kept for excerpts (ts_headline reads it at display time).
+MAX_STORED_BODY_CHARS = 30_000
+
+search_documents = Table(
+    "search_documents",
+    db.metadata,
+    # Deleting a thread for good (not a soft delete) takes its document with it.
+    Column("thread_id", Integer, ForeignKey("threads.id", ondelete="CASCADE"), primary_key=True),
+    Column("title", Text, nullable=False),
+    # Plain text of the visible posts, joined by POST_SEPARATOR, cut at MAX_STORED_BODY_CHARS.
+    Column("body", Text, nullable=False),
+    # Title (weight A) above body (B) above author name (C); lexemes stemmed then unaccented.
+    Column("document", TSVECTOR().with_variant(Text(), "sqlite"), nullable=False),
+)
+
+# GIN on PostgreSQL. SQLite gets a plain index on the (empty) column: a PostgreSQL-only index
+# would make Alembic's comparison of models and database differ on one of the two.
+Index("ix_search_documents_document", search_documents.c.document, postgresql_using="gin")
+
+# unaccent is a trusted extension (PostgreSQL ≥ 13): the database owner may create it.
+event.listen(search_documents, "before_create",
+             DDL("CREATE EXTENSION IF NOT EXISTS unaccent").execute_if(dialect="postgresql"))
+
+
+def folded_vector(param: str, weight: str) -> str:
+    """SQL of the weighted tsvector of the bound text `:param`: French stems, then unaccented
+    (the text form of a tsvector is unaccented and read back; equal lexemes merge)."""
+    return (f"setweight(unaccent(to_tsvector('{TEXT_SEARCH_CONFIG}', :{param})::text)::tsvector, "
+            f"'{weight}')")

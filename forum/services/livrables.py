@@ -1,0 +1,201 @@
+"""Livrables for editors: permission-checked exports of a board's ranking, drafts built from a
+selection, freezing (numbered per board, every figure copied), and the editor's acknowledgement.
+
+Errors: PermissionDenied (not a moderator, or not this board's editor representative), NotFound
+(unknown livrable, or a draft asked for by someone who may not manage it), Conflict (changing a
+frozen livrable), ValidationError (empty selection, a note too long or holding a patient identifier).
+Like every service, this flushes and never commits.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from babel.dates import format_date
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from forum.export.rows import PARIS, ExportFilters, ExportRow, board_rows, target_versions
+from forum.extensions import db
+from forum.markup import render_markdown
+from forum.models import Board, Livrable, LivrableItem, Thread, User
+from forum.models._time import utcnow
+from forum.services import ranking
+from forum.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from forum.services.patient_data import NIR_MESSAGE, contains_patient_identifier
+from forum.services.policy import can, require
+from forum.services.statuses import set_status
+
+NOTE_MAX_LENGTH = 2_000
+INTRODUCTION_MAX_LENGTH = 10_000
+# Statuses that freezing moves to `transmise` (later ones are already past it).
+MOVABLE_TO_TRANSMISE = frozenset({"nouvelle", "a_l_etude"})
+EMPTY_SELECTION = "Impossible de figer un livrable vide : cochez au moins une demande."
+
+
+def export_board_requests(actor: User | None, board: Board, filters: ExportFilters | None = None) -> list[ExportRow]:
+    """Rows of the board's ranked requests for an export. PermissionDenied unless a moderator or
+    this board's editor representative."""
+    require(actor, "export_requests", board, "Seuls les modérateurs et l'éditeur de ce logiciel peuvent "
+                                             "exporter les demandes de ce forum.")
+    return board_rows(board, filters)
+
+
+def month_label(moment: datetime) -> str:
+    """"novembre 2026" (Paris time)."""
+    return format_date(moment.astimezone(PARIS).date(), "MMMM y", locale="fr_FR")
+
+
+def frozen_title(number: int, board: Board, moment: datetime) -> str:
+    return f"Livrable n° {number} – {board.name} – {month_label(moment)}"
+
+
+def get_livrable(actor: User | None, livrable_id: int) -> Livrable:
+    """A livrable the actor may read: moderators every one, the board's editor the frozen ones.
+    Drafts are invisible (NotFound) to anyone who may not manage them."""
+    livrable = db.session.get(Livrable, livrable_id)
+    if livrable is None or (not livrable.is_frozen and not can(actor, "manage_livrables", livrable.board)):
+        raise NotFound("Ce livrable n'existe pas.")
+    require(actor, "read_livrable", livrable, "Ce livrable est réservé aux modérateurs et à l'éditeur du logiciel.")
+    return livrable
+
+
+def list_livrables(actor: User | None) -> list[Livrable]:
+    """Livrables the actor may read, newest first: moderators see drafts too; an editor
+    representative the frozen livrables of its editor's boards. PermissionDenied for others."""
+    if actor is None or not actor.is_authenticated or (actor.role not in ("moderator", "admin", "editor")):
+        raise PermissionDenied("Les livrables sont réservés aux modérateurs et aux représentants des éditeurs.")
+    query = select(Livrable).order_by(Livrable.frozen_at.is_(None).desc(), Livrable.frozen_at.desc(),
+                                      Livrable.id.desc())
+    if actor.role == "editor":
+        query = query.join(Board, Board.id == Livrable.board_id).where(
+            Board.editor_id == actor.editor_id, Livrable.frozen_at.is_not(None))
+    return [livrable for livrable in db.session.scalars(query.options(selectinload(Livrable.acknowledged_by)))
+            if can(actor, "read_livrable", livrable)]
+
+
+def create_draft(actor: User | None, board: Board, filters: ExportFilters) -> Livrable:
+    """A draft holding the board's ranked requests that match `filters`, all ticked, in rank order."""
+    require(actor, "manage_livrables", board, "Seuls les modérateurs préparent les livrables.")
+    if board.editor_id is None:
+        raise ValidationError("board", "Ce forum n'a pas d'éditeur : choisissez le forum d'un logiciel.")
+    rows = board_rows(board, filters)
+    livrable = Livrable(board_id=board.id, title=f"Brouillon – {board.name} – {month_label(utcnow())}",
+                        filters=filters.as_dict(), created_by_id=actor.id, created_at=utcnow())
+    livrable.items = [LivrableItem(thread_id=row.id, included=True, position=index, rank=row.rank)
+                      for index, row in enumerate(rows, start=1)]
+    db.session.add(livrable)
+    db.session.flush()
+    return livrable
+
+
+def _require_draft(actor: User | None, livrable: Livrable) -> None:
+    require(actor, "manage_livrables", livrable.board, "Seuls les modérateurs préparent les livrables.")
+    if livrable.is_frozen:
+        raise Conflict("Ce livrable est figé : il ne peut plus être modifié.")
+
+
+def _clean_text(text: str | None, field: str, limit: int, what: str) -> str | None:
+    text = (text or "").replace("\r\n", "\n").strip()
+    if len(text) > limit:
+        raise ValidationError(field, f"{what} ne doit pas dépasser {limit} caractères.")
+    if contains_patient_identifier(text):
+        raise ValidationError(field, NIR_MESSAGE)
+    return text or None
+
+
+def update_draft(actor: User | None, livrable: Livrable, introduction: str | None,
+                 selection: dict[int, tuple[bool, str | None]]) -> Livrable:
+    """Save the introduction and, per item (by thread id), whether it is kept and its note.
+    Items missing from `selection` are left unticked (an unticked checkbox is not sent)."""
+    _require_draft(actor, livrable)
+    livrable.introduction_source = _clean_text(introduction, "introduction", INTRODUCTION_MAX_LENGTH,
+                                               "L'introduction")
+    livrable.introduction_html = render_markdown(livrable.introduction_source) if livrable.introduction_source else None
+    for item in livrable.items:
+        included, note = selection.get(item.thread_id, (False, item.note_source))
+        item.included = included
+        item.note_source = _clean_text(note, f"note-{item.thread_id}", NOTE_MAX_LENGTH, "Une note")
+        item.note_html = render_markdown(item.note_source) if item.note_source else None
+    db.session.flush()
+    return livrable
+
+
+def freeze(actor: User | None, livrable: Livrable, move_to_transmise: bool = False) -> Livrable:
+    """Number the draft per board, copy every figure of its ticked requests into its items (in rank
+    order), drop the unticked ones, and optionally move `nouvelle`/`à l'étude` requests to
+    `transmise` (through set_status, so the history says why). ValidationError on an empty selection."""
+    _require_draft(actor, livrable)
+    board = livrable.board
+    kept = [item for item in livrable.items if item.included and item.thread_id is not None]
+    threads = {t.id: t for t in db.session.scalars(select(Thread).where(
+        Thread.id.in_([item.thread_id for item in kept]), Thread.deleted_at.is_(None)))}
+    kept = [item for item in kept if item.thread_id in threads]
+    if not kept:
+        raise ValidationError(None, EMPTY_SELECTION)
+    now = utcnow()
+    number = (db.session.scalar(select(func.max(Livrable.number)).where(Livrable.board_id == board.id)) or 0) + 1
+    title = frozen_title(number, board, now)
+    if move_to_transmise:
+        for item in kept:
+            thread = threads[item.thread_id]
+            if thread.status in MOVABLE_TO_TRANSMISE:
+                set_status(actor, thread, "transmise", note=f"Transmise à l'éditeur dans le {title}.")
+    _snapshot(livrable, kept, threads)
+    livrable.number, livrable.title, livrable.frozen_at, livrable.frozen_by_id = number, title, now, actor.id
+    livrable.moved_to_transmise = move_to_transmise
+    db.session.flush()
+    return livrable
+
+
+def _snapshot(livrable: Livrable, kept: list[LivrableItem], threads: dict[int, Thread]) -> None:
+    """Copy the live figures into the kept items; rank among the livrable's statuses (None for a
+    request that no longer has one of them, e.g. merged since the draft)."""
+    filters = ExportFilters.from_dict(livrable.filters)
+    live = {row.thread.id: row for row in ranking.ranked_rows(livrable.board, filters.statuses)}
+    missing = [threads[item.thread_id] for item in kept if item.thread_id not in live]
+    figures = ranking.displayed_figures(missing, livrable.board_id) if missing else {}
+    answers = ranking.last_official_answers([t.id for t in missing]) if missing else {}
+    versions = target_versions([item.thread_id for item in kept])
+    for thread in missing:
+        live[thread.id] = ranking.RankedRow(rank=None, thread=thread, figures=figures[thread.id],
+                                            last_answer=answers.get(thread.id))
+    kept.sort(key=lambda item: (live[item.thread_id].rank is None, live[item.thread_id].rank or 0, item.position))
+    livrable.items = kept  # the unticked items are orphans now: deleted (cascade delete-orphan)
+    for position, item in enumerate(kept, start=1):
+        row = live[item.thread_id]
+        thread, answer = row.thread, row.last_answer
+        item.position, item.rank = position, row.rank
+        item.title, item.status, item.score, item.vote_count = thread.title, thread.status, row.score, row.vote_count
+        item.votes_by_importance = {**row.by_importance, "uncounted": row.uncounted}
+        item.structure_count = row.structure_count
+        item.professions = [list(pair) for pair in row.professions]
+        item.regions = [list(pair) for pair in row.regions]
+        item.request_created_at, item.last_activity_at = thread.created_at, thread.last_activity_at
+        item.latest_answer = answer.note if answer else None
+        item.latest_answer_by = answer.answer_by if answer else None
+        item.target_version = versions.get(thread.id)
+
+
+def acknowledge(actor: User | None, livrable: Livrable) -> Livrable:
+    """The board's editor representative acknowledges receipt; the first date is kept."""
+    require(actor, "acknowledge_livrable", livrable, "Seul le représentant de l'éditeur de ce logiciel peut "
+                                                     "accuser réception de ce livrable.")
+    if livrable.acknowledged_at is None:
+        livrable.acknowledged_at, livrable.acknowledged_by_id = utcnow(), actor.id
+        db.session.flush()
+    return livrable
+
+
+def delete_draft(actor: User | None, livrable: Livrable) -> None:
+    _require_draft(actor, livrable)
+    db.session.delete(livrable)
+    db.session.flush()
+
+
+def previous_frozen(livrable: Livrable) -> Livrable | None:
+    """The frozen livrable of the same board numbered just before this one."""
+    if livrable.number is None:
+        return None
+    return db.session.scalar(select(Livrable).where(
+        Livrable.board_id == livrable.board_id, Livrable.number < livrable.number, Livrable.frozen_at.is_not(None))
+        .order_by(Livrable.number.desc()).limit(1))

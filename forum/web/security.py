@@ -1,0 +1,199 @@
+"""Security around every request: request id (response header and log lines), security headers,
+body size guard, trusted reverse proxy, and the rate limits put on endpoints by name.
+
+Limits are registered here, in one place, on the view functions other modules define, so that a
+limit is a line of this table and a value in the config (RATELIMIT_*), not a decorator to remember.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Flask, Response, abort, current_app, g, has_app_context, request
+from flask.logging import default_handler
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from forum.extensions import limiter
+from forum.services.accounts import normalise_email
+
+# A proxy's X-Request-ID is kept only when it is short and made of safe characters (it goes into logs).
+_SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+
+LOG_FORMAT = "[%(asctime)s] %(levelname)s [%(request_id)s] %(name)s: %(message)s"
+
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+
+
+def register_security(app: Flask) -> None:
+    """Wire everything of this module into `app` (called by the factory after the blueprints)."""
+    proxies = int(app.config.get("PROXY_FIX") or 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,  # type: ignore[method-assign]
+                                x_port=proxies, x_prefix=proxies)
+    # First of all before-request hooks, so that a request refused by the limiter or CSRF has an id too.
+    hooks = app.before_request_funcs.setdefault(None, [])
+    hooks.insert(0, _refuse_oversized_body)
+    hooks.insert(0, _assign_request_id)
+    app.after_request(_add_security_headers)
+    install_request_id_logging()
+    if app.config.get("RATELIMIT_ENABLED"):
+        apply_rate_limits(app)
+
+
+# --- request id -----------------------------------------------------------------------------------
+
+def current_request_id() -> str:
+    """The id of the request being served, or "-" outside a request."""
+    return (g.get("request_id") if has_app_context() else None) or "-"
+
+
+def _assign_request_id() -> None:
+    incoming = request.headers.get("X-Request-ID", "")
+    trusted = current_app.config.get("REQUEST_ID_FROM_HEADER") and _SANE_REQUEST_ID.match(incoming)
+    g.request_id = incoming if trusted else uuid.uuid4().hex
+
+
+def install_request_id_logging() -> None:
+    """Give every log record a `request_id` attribute, and print it in Flask's default handler.
+
+    A log record factory rather than a filter on one handler or logger: a handler filter misses the
+    handlers added later (gunicorn's, pytest's), a logger filter misses records of child loggers.
+    With the factory, any formatter may use %(request_id)s, e.g. in a gunicorn --log-config file.
+    Installed once per process, whatever the number of apps built (tests build many).
+    """
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "adds_request_id", False):
+        return
+
+    def factory(*args, **kwargs) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        record.request_id = current_request_id()
+        return record
+
+    factory.adds_request_id = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
+    default_handler.setFormatter(logging.Formatter(LOG_FORMAT))
+
+
+# --- headers and body size ------------------------------------------------------------------------
+
+def _refuse_oversized_body() -> None:
+    """413 before anything else when the declared body is too large, login-protected routes included."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit and request.content_length and request.content_length > limit:
+        abort(413)
+
+
+def _add_security_headers(response: Response) -> Response:
+    """Headers on every answer (pages, JSON, files, errors); a view may set its own value first."""
+    config = current_app.config
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", config["CONTENT_SECURITY_POLICY"])
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.is_secure and config.get("HSTS_MAX_AGE"):
+        # Only over https: over http the header is ignored by browsers and would mislead.
+        headers.setdefault("Strict-Transport-Security", f"max-age={config['HSTS_MAX_AGE']}; includeSubDomains")
+    headers["X-Request-ID"] = current_request_id()
+    return response
+
+
+# --- rate limits ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ConfiguredLimit:
+    """The limit string under config key `key`, read at request time ("" switches the limit off).
+
+    A frozen dataclass so that equal limits registered by several apps (tests) compare equal and
+    Flask-Limiter keeps one copy.
+    """
+
+    key: str
+
+    def __call__(self) -> str:
+        return current_app.config.get(self.key) or ""
+
+
+def client_address() -> str:
+    return "addr:" + get_remote_address()
+
+
+def member_or_address() -> str:
+    """Members are counted by account (several colleagues may share an address), visitors by address."""
+    if current_user.is_authenticated:
+        return f"user:{current_user.get_id()}"
+    return client_address()
+
+
+def submitted_email() -> str:
+    """The e-mail typed in the form: the same counter whether an account has it or not.
+
+    Hashed, so that addresses do not end up in the limiter's storage (Redis) and log lines.
+    """
+    email = normalise_email(request.form.get("email"))
+    return "email:" + hashlib.sha256(email.encode("utf-8")).hexdigest()[:24]
+
+
+def refused(response: Response) -> bool:
+    """Count only refused attempts (failed log-in, taken e-mail…), not successful ones."""
+    return response.status_code >= 400
+
+
+def created(response: Response) -> bool:
+    """Count only what was posted (redirect to it), not previews or forms sent back with errors."""
+    return response.status_code in (302, 303)
+
+
+@dataclass(frozen=True)
+class RateRule:
+    endpoint: str
+    config_key: str
+    key_func: Callable[[], str]
+    scope: str
+    methods: tuple[str, ...] | None = ("POST",)
+    deduct_when: Callable[[Response], bool] | None = None
+
+
+RATE_RULES = (
+    RateRule("auth.login", "RATELIMIT_LOGIN_ACCOUNT", submitted_email, "account", deduct_when=refused),
+    RateRule("auth.login", "RATELIMIT_LOGIN_ADDRESS", client_address, "address", deduct_when=refused),
+    RateRule("auth.register", "RATELIMIT_REGISTER", client_address, "address", deduct_when=refused),
+    RateRule("auth.request_password_reset", "RATELIMIT_PASSWORD_RESET", client_address, "address"),
+    RateRule("auth.request_password_reset", "RATELIMIT_PASSWORD_RESET_EMAIL", submitted_email, "email"),
+    RateRule("threads.new", "RATELIMIT_NEW_THREAD", member_or_address, "member", deduct_when=created),
+    RateRule("threads.reply", "RATELIMIT_REPLY", member_or_address, "member", deduct_when=created),
+    RateRule("requests.vote", "RATELIMIT_VOTE", member_or_address, "member"),
+    RateRule("requests.withdraw_vote", "RATELIMIT_VOTE", member_or_address, "member"),
+    RateRule("search.results", "RATELIMIT_SEARCH", member_or_address, "member", methods=None),
+)
+
+
+def export_endpoints(app: Flask) -> list[str]:
+    """Endpoints of the livrables blueprint that export or download, whatever they are named then."""
+    return sorted(name for name in app.view_functions
+                  if name.startswith("livrables.") and ("export" in name or "download" in name))
+
+
+def rate_rules(app: Flask) -> list[RateRule]:
+    """The fixed rules plus one per export endpoint present in `app`; rules of absent endpoints dropped."""
+    rules = [*RATE_RULES, *(RateRule(name, "RATELIMIT_EXPORT", member_or_address, "export", methods=None)
+                            for name in export_endpoints(app))]
+    return [rule for rule in rules if rule.endpoint in app.view_functions]
+
+
+def apply_rate_limits(app: Flask) -> None:
+    """Wrap each limited view function of `app` with its Flask-Limiter limits."""
+    for rule in rate_rules(app):
+        decorate = limiter.limit(ConfiguredLimit(rule.config_key), key_func=rule.key_func, scope=rule.scope,
+                                 methods=list(rule.methods) if rule.methods else None,
+                                 deduct_when=rule.deduct_when)
+        app.view_functions[rule.endpoint] = decorate(app.view_functions[rule.endpoint])

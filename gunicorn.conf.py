@@ -1,0 +1,50 @@
+"""gunicorn settings for production: `gunicorn -c gunicorn.conf.py wsgi:app` (README, Déploiement).
+
+gunicorn also reads this file by itself when started from the repository root. Every setting can be
+changed through the environment, so one file serves every host:
+
+  GUNICORN_BIND          address to listen on (default 127.0.0.1:8000: behind a reverse proxy)
+  WEB_CONCURRENCY        worker processes (default 2 × cores + 1, at most 8)
+  GUNICORN_THREADS       threads per worker (default 1: plain sync workers)
+  GUNICORN_TIMEOUT       seconds before a silent worker is killed and replaced (default 30)
+  GUNICORN_ACCESS_LOG    "-" for stdout, a file path, or empty for none (default none: the proxy logs)
+  GUNICORN_LOG_LEVEL     default info
+
+Why no preload_app: each worker imports the app after the fork. Preloading would save a little
+memory but share whatever create_app opened (the database engine's pool, rate-limit storage
+connections) between processes, and `kill -HUP` could no longer reload new code gracefully.
+Nothing the app keeps in memory is shared state (see README): workers are interchangeable.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY") or min(2 * multiprocessing.cpu_count() + 1, 8))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+worker_class = "gthread" if threads > 1 else "sync"
+preload_app = False
+
+# A page answers in milliseconds; 30 s only catches a stuck worker. Exports of big livrables
+# are the slowest requests and stay far below it.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 30
+# Keep-alive connections from the reverse proxy.
+keepalive = 5
+# Recycle workers now and then (jittered, so they do not all restart at once): bounds the memory
+# any leak could take.
+max_requests = 2000
+max_requests_jitter = 200
+# Heartbeat files in memory: a slow disk must not make the master kill healthy workers.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# Large headers are refused early (the app itself caps bodies with MAX_CONTENT_LENGTH).
+limit_request_line = 8190
+limit_request_fields = 100
+
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+errorlog = "-"
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+# Client, request line, status, bytes, duration in ms, request id (the app's X-Request-ID
+# response header, which also appears in the app's own log lines), referrer and user agent.
+access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms rid=%({x-request-id}o)s "%(f)s" "%(a)s"'

@@ -1,0 +1,284 @@
+"""Rate limits: log-in per account and per address, registration, password reset, posting, votes,
+search, exports; a French 429 page (JSON under /api/) with Retry-After. The suite runs with limits
+off (TestConfig), so each test here builds an app with them on and small values."""
+from __future__ import annotations
+
+import html
+import shutil
+
+import pytest
+from flask import Flask, g
+from sqlalchemy import func, select
+
+from forum import create_app
+from forum.config import TestConfig
+from forum.extensions import db, limiter
+from forum.models import Post, Thread
+from forum.web.security import export_endpoints, rate_rules
+from tests.factories import PASSWORD, make_board, make_request, make_thread, make_user
+
+UNLIMITED = "1000/minute"
+
+
+@pytest.fixture
+def make_limited_app(tmp_path, template_db):
+    """make_limited_app(**limits): an app with rate limiting on and the given RATELIMIT_* values."""
+    apps = []
+
+    def _make(**overrides):
+        db_path = tmp_path / "forum.sqlite3"
+        shutil.copy(template_db, db_path)
+        config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+        config.update(DATABASE_URL=f"sqlite:///{db_path}", SEARCH_INDEX_DIR=str(tmp_path / "index"),
+                      MAIL_OUTBOX_DIR=str(tmp_path / "outbox"), RATELIMIT_ENABLED=True, **overrides)
+        app = create_app(config)
+
+        @app.before_request
+        def _forget_cached_login_user():
+            g.pop("_login_user", None)
+
+        apps.append(app)
+        return app
+
+    yield _make
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def limited(make_limited_app):
+    """limited(**limits) → (app, client) with the app context pushed for the factories."""
+    contexts = []
+
+    def _limited(**overrides):
+        app = make_limited_app(**overrides)
+        ctx = app.app_context()
+        ctx.push()
+        contexts.append(ctx)
+        return app, app.test_client()
+
+    yield _limited
+    for ctx in reversed(contexts):
+        ctx.pop()
+
+
+def text(response) -> str:
+    return html.unescape(response.get_data(as_text=True))
+
+
+def assert_limited(response) -> None:
+    assert response.status_code == 429
+    assert 1 <= int(response.headers["Retry-After"]) <= 3601
+    assert "Trop de requêtes" in text(response)
+    assert "trop de tentatives en peu de temps" in text(response)
+
+
+def log_in(client, email, password="mauvais-mot-de-passe", **kwargs):
+    return client.post("/connexion", data={"email": email, "password": password}, **kwargs)
+
+
+def login_as(client, user):
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+
+
+# --- log-in ---------------------------------------------------------------------------------------
+
+def test_failed_logins_on_one_account_get_french_429_with_retry_after(limited):
+    app, client = limited(RATELIMIT_LOGIN_ACCOUNT="3/minute", RATELIMIT_LOGIN_ADDRESS=UNLIMITED)
+    user = make_user("claire@example.org")
+    db.session.commit()
+    for _ in range(3):
+        assert log_in(client, "claire@example.org").status_code == 422
+    assert_limited(log_in(client, "claire@example.org"))
+    # Even the right password waits: that is the point of a per-account limit.
+    assert_limited(log_in(client, user.email, PASSWORD))
+    # The limit is per account (case folded), not global: another account can still log in.
+    other = make_user("paul@example.org")
+    db.session.commit()
+    assert log_in(client, "PAUL@example.org", PASSWORD).status_code == 302
+    assert other.id
+
+
+def test_unknown_and_known_emails_are_limited_alike(limited):
+    """The limit does not reveal which addresses have an account."""
+    app, client = limited(RATELIMIT_LOGIN_ACCOUNT="2/minute", RATELIMIT_LOGIN_ADDRESS=UNLIMITED)
+    make_user("claire@example.org")
+    db.session.commit()
+    statuses = {email: [log_in(client, email).status_code for _ in range(3)]
+                for email in ("claire@example.org", "personne@example.org")}
+    assert statuses["claire@example.org"] == statuses["personne@example.org"] == [422, 422, 429]
+
+
+def test_failed_logins_from_one_address_are_limited_across_accounts(limited):
+    app, client = limited(RATELIMIT_LOGIN_ACCOUNT=UNLIMITED, RATELIMIT_LOGIN_ADDRESS="3/minute")
+    make_user("claire@example.org")
+    db.session.commit()
+    for n in range(3):
+        assert log_in(client, f"essai{n}@example.org").status_code == 422
+    assert_limited(log_in(client, "essai9@example.org"))
+    # Another address is not affected.
+    response = log_in(client, "claire@example.org", PASSWORD, environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    assert response.status_code == 302
+
+
+def test_successful_logins_do_not_count(limited):
+    app, client = limited(RATELIMIT_LOGIN_ACCOUNT="2/minute", RATELIMIT_LOGIN_ADDRESS="2/minute")
+    user = make_user("claire@example.org")
+    db.session.commit()
+    for _ in range(4):
+        assert log_in(client, user.email, PASSWORD).status_code == 302
+        client.post("/deconnexion")
+
+
+# --- registration and password reset ------------------------------------------------------------
+
+def registration(email: str) -> dict:
+    return {"email": email, "display_name": "Claire Martin", "password": "motdepasse-solide",
+            "password_confirm": "motdepasse-solide", "profession": "infirmier",
+            "structure_name": "MSP des Tilleuls", "structure_kind": "msp", "region": "Bretagne"}
+
+
+def test_refused_registrations_are_limited_per_address(limited):
+    """Probing which e-mails are taken through the registration form is slowed down."""
+    app, client = limited(RATELIMIT_REGISTER="3/minute")
+    for n in range(3):
+        make_user(f"pris{n}@example.org")
+    db.session.commit()
+    for n in range(3):
+        assert client.post("/inscription", data=registration(f"pris{n}@example.org")).status_code == 422
+    assert_limited(client.post("/inscription", data=registration("libre@example.org")))
+    # Colleagues registering from another address are not affected.
+    response = client.post("/inscription", data=registration("libre@example.org"),
+                           environ_base={"REMOTE_ADDR": "192.0.2.8"})
+    assert response.status_code == 302
+
+
+def test_successful_registrations_from_one_address_do_not_count(limited):
+    app, client = limited(RATELIMIT_REGISTER="2/minute")
+    for n in range(4):
+        assert client.post("/inscription", data=registration(f"collegue{n}@example.org")).status_code == 302
+        client.post("/deconnexion")
+
+
+def test_password_reset_requests_are_limited_per_email_and_per_address(limited):
+    app, client = limited(RATELIMIT_PASSWORD_RESET="4/minute", RATELIMIT_PASSWORD_RESET_EMAIL="2/hour")
+    for _ in range(2):
+        assert client.post("/mot-de-passe/oublie", data={"email": "claire@example.org"}).status_code == 302
+    assert_limited(client.post("/mot-de-passe/oublie", data={"email": "claire@example.org"}))
+    assert client.post("/mot-de-passe/oublie", data={"email": "paul@example.org"}).status_code == 302
+    assert_limited(client.post("/mot-de-passe/oublie", data={"email": "anne@example.org"}))
+    assert client.get("/mot-de-passe/oublie").status_code == 200  # reading the page is not limited
+
+
+# --- posting, votes, search -----------------------------------------------------------------------
+
+def test_replies_are_limited_per_member_and_the_refused_reply_is_not_stored(limited):
+    app, client = limited(RATELIMIT_REPLY="2/minute")
+    thread = make_thread()
+    member = make_user(uses=[thread.board])
+    db.session.commit()
+    login_as(client, member)
+    url = f"/t/{thread.id}/repondre"
+    for n in range(2):
+        assert client.post(url, data={"body": f"Réponse {n}"}).status_code == 302
+    response = client.post(url, data={"body": "Réponse de trop"})
+    assert_limited(response)
+    assert db.session.scalar(select(func.count()).select_from(Post).where(Post.body_source == "Réponse de trop")) == 0
+    # Another member is not affected.
+    login_as(client, make_user(uses=[thread.board]))
+    db.session.commit()
+    assert client.post(url, data={"body": "Moi aussi"}).status_code == 302
+
+
+def test_previews_do_not_count_against_the_reply_limit(limited):
+    app, client = limited(RATELIMIT_REPLY="1/minute")
+    thread = make_thread()
+    member = make_user(uses=[thread.board])
+    db.session.commit()
+    login_as(client, member)
+    url = f"/t/{thread.id}/repondre"
+    for _ in range(3):
+        assert client.post(url, data={"body": "Brouillon", "preview": "Aperçu"}).status_code == 200
+    assert client.post(url, data={"body": "Enfin"}).status_code == 302
+
+
+def test_new_threads_are_limited_per_member(limited):
+    app, client = limited(RATELIMIT_NEW_THREAD="1/minute")
+    board = make_board()
+    member = make_user(uses=[board])
+    db.session.commit()
+    login_as(client, member)
+    data = {"kind": "question", "title": "Comment exporter les RDV ?", "body": "Merci"}
+    assert client.post(f"/b/{board.slug}/nouveau", data=data).status_code == 302
+    assert_limited(client.post(f"/b/{board.slug}/nouveau", data={**data, "title": "Encore une"}))
+    assert db.session.scalar(select(func.count()).select_from(Thread).where(Thread.title == "Encore une")) == 0
+    assert client.get(f"/b/{board.slug}/nouveau").status_code == 200
+
+
+def test_votes_are_limited_per_member(limited):
+    app, client = limited(RATELIMIT_VOTE="2/minute")
+    board = make_board()
+    requests = [make_request(board) for _ in range(3)]
+    member = make_user(uses=[board])
+    db.session.commit()
+    login_as(client, member)
+    for request in requests[:2]:
+        assert client.post(f"/t/{request.id}/vote", data={"importance": "utile"}).status_code == 302
+    assert_limited(client.post(f"/t/{requests[2].id}/vote", data={"importance": "utile"}))
+    db.session.expire_all()
+    assert db.session.get(Thread, requests[2].id).vote_count == 0
+
+
+def test_search_is_limited_per_visitor_address(limited):
+    app, client = limited(RATELIMIT_SEARCH="2/minute")
+    for _ in range(2):
+        assert client.get("/search?q=ordonnance").status_code == 200
+    assert_limited(client.get("/search?q=ordonnance"))
+    assert client.get("/search?q=ordonnance", environ_base={"REMOTE_ADDR": "192.0.2.9"}).status_code == 200
+
+
+def test_api_rate_limit_answers_json_with_retry_after(limited):
+    app, client = limited()
+    app.add_url_rule("/api/v1/essai", "essai", limiter.limit("1/minute")(lambda: {"ok": True}))
+    assert client.get("/api/v1/essai").status_code == 200
+    response = client.get("/api/v1/essai")
+    assert response.status_code == 429 and response.is_json
+    assert int(response.headers["Retry-After"]) >= 1
+    assert response.json["error"]["status"] == 429
+    assert "trop de tentatives" in response.json["error"]["message"]
+
+
+# --- which endpoints are limited ------------------------------------------------------------------
+
+def test_export_and_download_endpoints_of_livrables_get_the_export_limit():
+    from flask import Blueprint
+
+    app = Flask("essai")
+    bp = Blueprint("livrables", __name__)
+    for name in ("show", "export_csv", "download_pdf"):
+        bp.add_url_rule(f"/{name}", name, lambda: "")
+    app.register_blueprint(bp)
+    app.add_url_rule("/autre-export", "export_other", lambda: "")
+    assert export_endpoints(app) == ["livrables.download_pdf", "livrables.export_csv"]
+    keys = {rule.endpoint: rule.config_key for rule in rate_rules(app)}
+    assert keys == {"livrables.download_pdf": "RATELIMIT_EXPORT", "livrables.export_csv": "RATELIMIT_EXPORT"}
+
+
+def test_every_limited_endpoint_of_the_real_app_is_wrapped(limited):
+    app, client = limited()
+    endpoints = {rule.endpoint for rule in rate_rules(app)}
+    assert {"auth.login", "auth.register", "auth.request_password_reset", "threads.new", "threads.reply",
+            "requests.vote", "requests.withdraw_vote", "search.results"} <= endpoints
+    assert set(export_endpoints(app)) <= endpoints
+    for endpoint in endpoints:
+        assert hasattr(app.view_functions[endpoint], "__wrapped__"), endpoint
+
+
+def test_the_test_suite_is_not_throttled(client):
+    make_user("claire@example.org")
+    db.session.commit()
+    assert all(log_in(client, "claire@example.org").status_code == 422 for _ in range(30))
