@@ -27,8 +27,9 @@ test: install
 
 ## The whole test suite on PostgreSQL: a throwaway cluster (Debian's postgresql package) in a
 ## temporary directory, stopped and deleted afterwards (scripts/with_postgres.sh)
+## (tests/browser, tests/hostile and tests/stress build their own SQLite instance: run by `make test`.)
 test-pg: install
-	scripts/with_postgres.sh $(PY) -m pytest -q
+	scripts/with_postgres.sh $(PY) -m pytest -q --ignore=tests/browser --ignore=tests/hostile --ignore=tests/stress
 
 lint: install
 	$(VENV)/bin/ruff check forum tests bench
