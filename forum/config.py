@@ -9,7 +9,8 @@ from pathlib import Path
 # Booleans accept 1/0, true/false, yes/no, on/off; integers are parsed (see forum.create_app).
 ENV_OVERRIDES = (
     "DATABASE_URL", "SECRET_KEY", "SEARCH_INDEX_DIR", "SEARCH_BACKEND", "FORUM_ENV",
-    "RATELIMIT_ENABLED", "RATELIMIT_STORAGE_URI", "PROXY_FIX",
+    "RATELIMIT_ENABLED", "RATELIMIT_STORAGE_URI", "PROXY_FIX", "SEARCH_REFRESH_SECONDS",
+    "SEARCH_APPLY_DELAY",
     "MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_SENDER",
 )
 
@@ -27,6 +28,12 @@ class BaseConfig:
     SEARCH_BACKEND = "whoosh"
     # Apply pending search-index updates right after each request that queued some.
     SEARCH_SYNC_AFTER_REQUEST = True
+    # Index updates are applied by each worker at most once per this many seconds, in a background
+    # thread, so a burst of replies costs one index commit (0: after each response instead).
+    SEARCH_APPLY_DELAY = 0.5
+    # Seconds another worker's index changes may take to show in this worker's search results
+    # (each worker then reopens the index at most once per period; its own changes show at once).
+    SEARCH_REFRESH_SECONDS = 1.0
     # Seconds a worker waits for the index writer lock before leaving its updates queued.
     SEARCH_LOCK_TIMEOUT = 10.0
     # Memory (MB) the index writer may buffer during `search reindex`.
@@ -144,6 +151,9 @@ class TestConfig(BaseConfig):
     # Tests apply the index queue explicitly, or let the after-request hook do it.
     SEARCH_SYNC_AFTER_REQUEST = True
     SECRET_KEY = "test-secret-key"
+    # Tests read the index right after writing it, from several processes too.
+    SEARCH_REFRESH_SECONDS = 0.0
+    SEARCH_APPLY_DELAY = 0.0
     # The suite is not throttled; tests that check a limit build an app with RATELIMIT_ENABLED=True.
     RATELIMIT_ENABLED = False
 

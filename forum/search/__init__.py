@@ -1,7 +1,8 @@
 """Search: the only package that imports whoosh. Interface used by the rest of the app.
 
-- init_app(app): after a request whose transaction queued index updates, apply them once the
-  response is sent (after the commit, never before; SEARCH_SYNC_AFTER_REQUEST switches it off).
+- init_app(app): after a request whose transaction queued index updates, apply them after the
+  commit, never before: once the response is sent, or batched per worker every SEARCH_APPLY_DELAY
+  seconds (SEARCH_SYNC_AFTER_REQUEST switches it off).
 - apply_pending(): apply the durable queue of index updates (forum.models.IndexTask).
 - query(q, board=, kind=, status=, sort=, page=): threads matching a search, with excerpts.
 - similar_requests(board_id, text, limit=5): open requests like `text` (duplicate hint).
@@ -15,6 +16,7 @@ for deployments with several application hosts). Swapping engines means this pac
 from __future__ import annotations
 
 import logging
+import threading
 
 from flask import Flask, Response, current_app
 from sqlalchemy import func, select
@@ -79,8 +81,11 @@ def init_app(app: Flask) -> None:
             return response
         if not db.session.info.pop("index_pending", False):
             return response
+        delay = float(app.config.get("SEARCH_APPLY_DELAY") or 0)
         if app.testing:
             apply_pending()
+        elif delay > 0:
+            _batcher.schedule(app, delay)
         else:
             response.call_on_close(lambda: _apply_in_context(app))
         return response
@@ -89,6 +94,34 @@ def init_app(app: Flask) -> None:
 def _apply_in_context(app: Flask) -> None:
     with app.app_context():
         apply_pending()
+
+
+class _Batcher:
+    """Applies the queue from a background thread of this worker, at most one run per
+    SEARCH_APPLY_DELAY: a burst of writes costs one index commit instead of one each. Nothing can
+    be lost by waiting: the tasks are rows of the database until an index commit has succeeded,
+    and any later run (in any worker, or `flask search apply`) applies them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._scheduled = False
+
+    def schedule(self, app: Flask, delay: float) -> None:
+        with self._lock:
+            if self._scheduled:
+                return
+            self._scheduled = True
+        timer = threading.Timer(delay, self._run, args=(app,))
+        timer.daemon = True
+        timer.start()
+
+    def _run(self, app: Flask) -> None:
+        with self._lock:
+            self._scheduled = False  # writes from now on schedule the next run
+        _apply_in_context(app)
+
+
+_batcher = _Batcher()
 
 
 def status() -> dict:

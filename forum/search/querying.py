@@ -218,7 +218,7 @@ def query(q: str | None, board: str | None = None, kind: str | None = None, stat
 
 def _search_index(results: SearchResults, parsed: ParsedQuery, compiled: Compiled, filters: dict,
                   per_page: int) -> None:
-    searcher = storage.searcher(storage.root_dir(current_app.config))
+    searcher = storage.searcher(storage.root_dir(current_app.config), _refresh_seconds())
     reader = searcher.reader()
 
     def known(name: str, term: str) -> bool:
@@ -278,7 +278,7 @@ def similar_requests(board_id: int, text: str, limit: int = 5) -> list[Thread]:
     if not terms:
         return []
     try:
-        searcher = storage.searcher(storage.root_dir(current_app.config))
+        searcher = storage.searcher(storage.root_dir(current_app.config), _refresh_seconds())
         q = Or([Term(name, t, boost=boost) for name, boost in FIELD_BOOSTS[:2] for t in sorted(terms)])
         allowed = And([Term("board", str(board_id)), Term("kind", "request"),
                        Or([Term("status", s) for s in OPEN_STATUSES])])
@@ -298,3 +298,8 @@ def _similar_from_database(board_id: int, text: str, limit: int) -> list[Thread]
         select(Thread).where(Thread.board_id == board_id, Thread.kind == "request",
                              Thread.deleted_at.is_(None), Thread.status.in_(OPEN_STATUSES), condition)
         .order_by(Thread.last_activity_at.desc()).limit(limit)))
+
+
+def _refresh_seconds() -> float:
+    """How stale another worker's writes may be in this worker's results (SEARCH_REFRESH_SECONDS)."""
+    return float(current_app.config.get("SEARCH_REFRESH_SECONDS", 0.0))

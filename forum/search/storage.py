@@ -127,20 +127,30 @@ class _SearcherCache(threading.local):
 
     def __init__(self) -> None:
         self.entries: dict[str, tuple[str, Searcher]] = {}
+        # When each entry was last compared with the index on disk (time.monotonic()).
+        self.checked_at: dict[str, float] = {}
 
 
 _cache = _SearcherCache()
 
 
-def searcher(root: Path) -> Searcher:
+def searcher(root: Path, refresh_seconds: float = 0.0) -> Searcher:
     """An up-to-date searcher of the live index. Raises IndexUnavailable.
 
-    Reopening a Whoosh index costs milliseconds; checking an open searcher costs a file read, so
-    searchers are kept per thread and reopened only after the index changed.
+    Reopening a Whoosh index costs tens of milliseconds and leaves its caches cold, so searchers
+    are kept per thread and reopened only after the index changed — and, when `refresh_seconds`
+    is set, checked at most that often ("near real time", as search engines refresh): under a
+    steady stream of replies, each worker then reopens once per period instead of before almost
+    every search. A worker sees its own writes at once (`invalidate`), and results are loaded from
+    the database, so a thread deleted meanwhile never shows.
     """
     key = str(root)
-    name = live_generation(root)
     entry = _cache.entries.get(key)
+    now = time.monotonic()
+    if entry is not None and refresh_seconds > 0 and now - _cache.checked_at.get(key, 0.0) < refresh_seconds:
+        return entry[1]
+    _cache.checked_at[key] = now
+    name = live_generation(root)
     if entry is not None and name is not None and entry[0] == name:
         # Not Searcher.refresh(): it reuses segment readers by segment id, and so misses the
         # deletions a later commit records in an existing segment (an edited or deleted thread
@@ -173,6 +183,12 @@ def forget_searchers() -> None:
     for _, opened in _cache.entries.values():
         _close_quietly(opened)
     _cache.entries.clear()
+    _cache.checked_at.clear()
+
+
+def invalidate(root: Path) -> None:
+    """This thread changed the index: its next search compares with the disk again."""
+    _cache.checked_at.pop(str(root), None)
 
 
 def _close_quietly(opened: Searcher) -> None:

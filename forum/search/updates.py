@@ -78,6 +78,7 @@ def _apply_round(root: Path, timeout: float) -> tuple[int, bool]:
             if doc is not None:
                 writer.add_document(**doc)
         writer.commit()
+        storage.invalidate(root)
     except Exception as exc:
         _cancel_quietly(writer)
         _record_failure(ids, exc)

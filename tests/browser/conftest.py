@@ -151,7 +151,9 @@ def live_site(tmp_path_factory, chromium_executable) -> Iterator[LiveSite]:
     tmp = tmp_path_factory.mktemp("browser-site")
     config = {"DATABASE_URL": f"sqlite:///{tmp / 'forum.sqlite3'}", "SEARCH_INDEX_DIR": str(tmp / "search-index"),
               "SECRET_KEY": "browser-test-secret", "SEARCH_BACKEND": "whoosh", "FORUM_ENV": "development",
-              "RATELIMIT_ENABLED": "false", "MAIL_OUTBOX_DIR": str(tmp / "outbox")}
+              "RATELIMIT_ENABLED": "false", "MAIL_OUTBOX_DIR": str(tmp / "outbox"),
+              # Pages are checked right after the fixture indexes from another process.
+              "SEARCH_REFRESH_SECONDS": "0", "SEARCH_APPLY_DELAY": "0"}
     env = {**os.environ, **{k: v for k, v in config.items() if k != "MAIL_OUTBOX_DIR"}, "FLASK_APP": "forum"}
     _flask(env, "db", "upgrade")
     _flask(env, "sync-catalogue")

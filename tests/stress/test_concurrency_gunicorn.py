@@ -339,6 +339,8 @@ def test_twenty_members_at_once_on_gunicorn_keep_everything_consistent(server):
 
     applied = _flask(server["env"], "search", "apply")
     assert applied.returncode == 0, applied.stderr
+    # Workers pick up index changes made elsewhere within SEARCH_REFRESH_SECONDS (1 s by default).
+    time.sleep(1.2)
     missing = {m.word: (sorted(set(m.replies.values())), sorted(_found_threads(m))) for m in members}
     missing = {word: pair for word, pair in missing.items() if set(pair[0]) - set(pair[1])}
     _stop(server["process"])
