@@ -127,20 +127,8 @@ def thread_action(thread_id: int, action: str):
     if action not in THREAD_ACTIONS:
         abort(404)
     thread = reading.get_thread(thread_id, _user())
-    call, done, reason_required = THREAD_ACTIONS[action]
-    require(_user(), "moderate", thread, NOT_A_MODERATOR)
-    form = ReasonForm()
-    if form.validate_on_submit():
-        try:
-            call(_user(), thread, form.reason.data)
-        except ValidationError as error:
-            _failed(form, error)
-        else:
-            db.session.commit()
-            flash(done, "success")
-            return redirect(thread_url(thread))
-    return _render("moderation/thread_action.html", form, thread=thread, action=action, done=done,
-                   reason_required=reason_required)
+    return _reasoned_action(THREAD_ACTIONS[action], thread, thread_url(thread), "moderation/thread_action.html",
+                            thread=thread, action=action)
 
 
 @bp.route("/p/<int:post_id>/moderation/<action>", methods=["GET", "POST"])
@@ -149,20 +137,25 @@ def post_action(post_id: int, action: str):
     if action not in POST_ACTIONS:
         abort(404)
     post = reading.get_post(post_id, _user())
-    call, done, reason_required = POST_ACTIONS[action]
-    require(_user(), "moderate", post, NOT_A_MODERATOR)
+    return _reasoned_action(POST_ACTIONS[action], post, post_url(post), "moderation/post_action.html",
+                            post=post, thread=post.thread, action=action)
+
+
+def _reasoned_action(entry, target, done_url: str, template: str, **context):
+    """A moderation action on a thread or a post, confirmed through a form with its reason."""
+    call, done, reason_required = entry
+    require(_user(), "moderate", target, NOT_A_MODERATOR)
     form = ReasonForm()
     if form.validate_on_submit():
         try:
-            call(_user(), post, form.reason.data)
+            call(_user(), target, form.reason.data)
         except ValidationError as error:
             _failed(form, error)
         else:
             db.session.commit()
             flash(done, "success")
-            return redirect(post_url(post))
-    return _render("moderation/post_action.html", form, post=post, thread=post.thread, action=action,
-                   reason_required=reason_required)
+            return redirect(done_url)
+    return _render(template, form, done=done, reason_required=reason_required, **context)
 
 
 @bp.route("/p/<int:post_id>/moderer", methods=["GET", "POST"])
