@@ -78,6 +78,15 @@ class Instance:
             shutil.rmtree(self.path, ignore_errors=True)
 
 
+def load_dataset(instance: Instance, dataset: Path) -> float:
+    """Migrate the instance, add the catalogue and import `dataset`; returns the import's seconds."""
+    instance.flask("db", "upgrade", capture=True)
+    instance.flask("sync-catalogue", capture=True)
+    started = time.perf_counter()
+    instance.flask("import-dataset", str(dataset), capture=True)
+    return time.perf_counter() - started
+
+
 class Gunicorn:
     """`gunicorn -w N -b HOST:PORT wsgi:app` for the time of a `with` block."""
 

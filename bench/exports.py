@@ -25,7 +25,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.common import REPO, Gunicorn, Instance, generate_dataset, load, write_results
+from bench.common import REPO, Gunicorn, Instance, generate_dataset, load, load_dataset, write_results
 from bench.ranking import build_ranking_board
 
 TARGET_SECONDS = {"csv": 0.5, "xlsx": 2.0}
@@ -101,9 +101,7 @@ def main() -> None:
 
     dataset = args.dataset or generate_dataset("medium")
     with Instance(keep=args.keep) as instance:
-        instance.flask("db", "upgrade", capture=True)
-        instance.flask("sync-catalogue", capture=True)
-        instance.flask("import-dataset", str(dataset), capture=True)
+        load_dataset(instance, dataset)
         slug, requests, votes = build_ranking_board(instance.database)
         _child(instance, PREPARE_SCRIPT, slug)
         print(f"Forum « {slug} » : {requests} demandes, {votes} votes")

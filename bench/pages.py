@@ -27,10 +27,9 @@ import argparse
 import os
 import platform
 import sqlite3
-import time
 from pathlib import Path
 
-from bench.common import Gunicorn, Instance, generate_dataset, load, resolve, rss_mb, write_results
+from bench.common import Gunicorn, Instance, generate_dataset, load, load_dataset, resolve, rss_mb, write_results
 
 TARGET_P50_MS = 15.0
 TARGET_DEEP_RATIO = 1.5
@@ -72,11 +71,7 @@ def main() -> None:
     dataset = args.dataset or generate_dataset(args.scale)
     print(f"Jeu de données : {dataset}")
     with Instance(keep=args.keep) as instance:
-        instance.flask("db", "upgrade", capture=True)
-        instance.flask("sync-catalogue", capture=True)
-        started = time.perf_counter()
-        instance.flask("import-dataset", str(dataset))
-        import_seconds = time.perf_counter() - started
+        import_seconds = load_dataset(instance, dataset)
         print(f"Import : {import_seconds:.1f} s (commande complète, démarrage de Python compris)")
         pages = pick_pages(instance.database)
         results = {}

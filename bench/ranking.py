@@ -30,7 +30,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.common import REPO, Gunicorn, Instance, generate_dataset, load, write_results
+from bench.common import REPO, Gunicorn, Instance, generate_dataset, load, load_dataset, write_results
 
 TARGET_RANK_MS = 200.0
 TARGET_PAGE_P50_MS = 30.0
@@ -118,9 +118,7 @@ def main() -> None:
 
     dataset = args.dataset or generate_dataset("medium")
     with Instance(keep=args.keep) as instance:
-        instance.flask("db", "upgrade", capture=True)
-        instance.flask("sync-catalogue", capture=True)
-        instance.flask("import-dataset", str(dataset), capture=True)
+        load_dataset(instance, dataset)
         slug, requests, votes = build_ranking_board(instance.database)
         print(f"Forum « {slug} » : {requests} demandes, {votes} votes")
         timings = time_in_process(instance, slug, args.rounds)
