@@ -14,15 +14,10 @@ a screenshot of its end state in test-artifacts/browser/<name>.png.
 """
 from __future__ import annotations
 
-import http.client
 import itertools
 import os
-import random
-import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,6 +30,7 @@ from forum.extensions import db
 from forum.search import apply_pending
 from forum.services import accounts
 from forum.services import boards as board_service
+from tests.live_server import free_port, stop, wait_until_up
 
 try:  # test modules import `expect` from here: without playwright they are skipped, not broken
     from playwright.sync_api import expect
@@ -104,15 +100,6 @@ class LiveSite:
             return {"id": user.id, "email": email, "name": name}
 
 
-def _free_port() -> int:
-    for port in random.sample(list(PORTS), len(PORTS)):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 5190-5199")
 
 
 def _flask(env: dict, *args: str) -> None:
@@ -121,29 +108,8 @@ def _flask(env: dict, *args: str) -> None:
     assert done.returncode == 0, f"flask {' '.join(args)}: {done.stderr[-2000:]}"
 
 
-def _wait_until_up(port: int, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited at start:\n{log.read_text()[-3000:]}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("gunicorn did not answer /healthz within 60 s")
 
 
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 @pytest.fixture(scope="session")
@@ -157,16 +123,16 @@ def live_site(tmp_path_factory, chromium_executable) -> Iterator[LiveSite]:
     env = {**os.environ, **{k: v for k, v in config.items() if k != "MAIL_OUTBOX_DIR"}, "FLASK_APP": "forum"}
     _flask(env, "db", "upgrade")
     _flask(env, "sync-catalogue")
-    port, log_path = _free_port(), tmp / "gunicorn.log"
+    port, log_path = free_port(PORTS), tmp / "gunicorn.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "60", "wsgi:app"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
-            _wait_until_up(port, process, log_path)
+            wait_until_up(port, process, log_path)
             yield LiveSite(f"http://127.0.0.1:{port}", {**config, "RATELIMIT_ENABLED": False})
         finally:
-            _stop(process)
+            stop(process)
     text = log_path.read_text(errors="replace")
     assert "Traceback" not in text, text[-3000:]
 

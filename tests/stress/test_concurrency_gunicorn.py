@@ -14,8 +14,6 @@ import http.client
 import os
 import random
 import re
-import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -27,6 +25,8 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 
 import pytest
+
+from tests.live_server import free_port, stop, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -43,15 +43,6 @@ RESULT_LINK_RE = re.compile(r'href="/t/(\d+)/')
 pytestmark = pytest.mark.skipif(not (BIN / "gunicorn").exists(), reason="gunicorn is not installed")
 
 
-def _free_port() -> int:
-    for port in random.sample(list(PORTS), len(PORTS)):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 5160-5199")
 
 
 def _word(index: int) -> str:
@@ -182,43 +173,22 @@ def server(tmp_path_factory):
     data = _seed(tmp)
     reindex = _flask(env, "search", "reindex", "--quiet")
     assert reindex.returncode == 0, reindex.stderr
-    port = _free_port()
+    port = free_port(PORTS)
     log = (tmp / "gunicorn.log").open("w")
     # Production settings (CSRF on), rate limits off through the environment (see _env).
     process = subprocess.Popen(
         [str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "120", "wsgi:app"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        _wait_until_up(port, process)
+        wait_until_up(port, process)
         yield {"port": port, "env": env, "tmp": tmp, "log": tmp / "gunicorn.log", "process": process, **data}
     finally:
-        _stop(process)
+        stop(process)
         log.close()
 
 
-def _wait_until_up(port: int, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("gunicorn exited at start")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not answer /healthz within 60 s")
 
 
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def _login(member: Member) -> None:
@@ -343,7 +313,7 @@ def test_twenty_members_at_once_on_gunicorn_keep_everything_consistent(server):
     time.sleep(1.2)
     missing = {m.word: (sorted(set(m.replies.values())), sorted(_found_threads(m))) for m in members}
     missing = {word: pair for word, pair in missing.items() if set(pair[0]) - set(pair[1])}
-    _stop(server["process"])
+    stop(server["process"])
 
     recount = _flask(server["env"], "recount", "--check")
     status = _flask(server["env"], "search", "status")
