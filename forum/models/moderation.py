@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
@@ -25,7 +25,12 @@ class Report(db.Model):
     """A member reports a post to the moderators."""
 
     __tablename__ = "reports"
-    __table_args__ = (Index("ix_reports_open", "resolved_at", "created_at"),)
+    __table_args__ = (
+        Index("ix_reports_open", "resolved_at", "created_at"),
+        # One open report per member and post, guarded by the database too (double submissions).
+        Index("ux_reports_open_per_reporter", "post_id", "reporter_id", unique=True,
+              sqlite_where=text("resolved_at IS NULL"), postgresql_where=text("resolved_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from forum.extensions import db
@@ -17,6 +18,9 @@ from forum.services.policy import moderated_board_ids, require
 
 COMMENT_MAX_LENGTH = 1000
 EXCERPT_LENGTH = 280
+
+
+ALREADY_REPORTED = "Vous avez déjà signalé ce message : les modérateurs ne l'ont pas encore examiné."
 
 
 def report_post(reporter: User, post: Post, reason: str, comment: str | None = None) -> Report:
@@ -36,11 +40,14 @@ def report_post(reporter: User, post: Post, reason: str, comment: str | None = N
     already = db.session.scalar(select(Report.id).where(
         Report.post_id == post.id, Report.reporter_id == reporter.id, Report.resolved_at.is_(None)))
     if already is not None:
-        raise Conflict("Vous avez déjà signalé ce message : les modérateurs ne l'ont pas encore examiné.")
+        raise Conflict(ALREADY_REPORTED)
     report = Report(post_id=post.id, reporter_id=reporter.id, reason=reason, comment=comment or None,
                     created_at=utcnow())
     db.session.add(report)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # a concurrent submission won (unique open-report index)
+        raise Conflict(ALREADY_REPORTED) from exc
     return report
 
 

@@ -86,3 +86,22 @@ def test_unknown_page_is_a_french_404(client):
     response = client.get("/nulle-part")
     assert response.status_code == 404
     assert "Page introuvable" in response.get_data(as_text=True)
+
+
+def test_the_database_refuses_a_second_open_report_by_the_same_member(app):
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    from forum.models import Report
+    from forum.models._time import utcnow
+    from tests.factories import make_post, make_thread, make_user
+
+    post = make_post(make_thread())
+    reporter = make_user()
+    db.session.add(Report(post_id=post.id, reporter_id=reporter.id, reason="hors_sujet", resolved_at=utcnow()))
+    db.session.add(Report(post_id=post.id, reporter_id=reporter.id, reason="hors_sujet"))
+    db.session.flush()  # a resolved report does not count
+    db.session.add(Report(post_id=post.id, reporter_id=reporter.id, reason="autre"))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
