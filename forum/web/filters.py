@@ -43,10 +43,8 @@ def time_ago(value: datetime | None) -> str:
         return "à l'instant"
     if seconds >= 7 * 86_400:
         return "le " + french_date(value)
-    for size, unit in _AGO_UNITS:
-        if seconds >= size:
-            return f"il y a {int(seconds // size)} {unit}"
-    return "à l'instant"  # unreachable: seconds >= 60 here
+    size, unit = next((size, unit) for size, unit in _AGO_UNITS if seconds >= size)  # the minute always fits
+    return f"il y a {int(seconds // size)} {unit}"
 
 
 def iso(value: datetime | None) -> str:
