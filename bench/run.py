@@ -39,7 +39,8 @@ import time
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from bench.common import REPO, Gunicorn, Instance, LoadResult, generate_dataset, rss_mb, write_results
+from bench.common import (REPO, Gunicorn, Instance, LoadResult, cpu_seconds, generate_dataset, rss_mb,
+                          write_results)
 
 HOST = "127.0.0.1"
 PASSWORD = "banc-d-essai-solide"
@@ -102,7 +103,7 @@ def run(args: argparse.Namespace) -> None:
         if not args.no_load:
             plan = prepare(instance.env, args.concurrency, dataset)
             with Gunicorn(instance.env, args.port, workers=args.workers) as server:
-                figures.update(measure(args, plan))
+                figures.update(measure(args, plan, server))
                 figures["worker_rss_mb"] = [round(rss_mb(pid) or 0, 1) for pid in server.worker_pids()]
     report(args, search_backend, figures)
 
@@ -223,7 +224,7 @@ def _action(name: str, plan: dict, rng: random.Random, client: Client, n: int) -
         "importance": rng.choice(["utile", "important", "bloquant"]), "csrf_token": client.token}
 
 
-def measure(args: argparse.Namespace, plan: dict) -> dict:
+def measure(args: argparse.Namespace, plan: dict, server: Gunicorn) -> dict:
     mix = list(MIX)
     status, _ = Client(args.port, "").send("GET", "/api/v1/boards")
     if status == 404:
@@ -239,13 +240,22 @@ def measure(args: argparse.Namespace, plan: dict) -> dict:
     print(f"Chauffe {args.warmup:g} s, puis mesure {args.duration:g} s ({len(clients)} clients)…")
     _drive(clients, names, weights, plan, args.warmup, args.seed)
     results = {name: LoadResult(path=name, seconds=args.duration) for name in names}
+    workers = server.worker_pids()
+    before = [cpu_seconds(pid) for pid in workers], os.times()
     total = _drive(clients, names, weights, plan, args.duration, args.seed + 1, results)
+    after = [cpu_seconds(pid) for pid in workers], os.times()
+    # Where the machine's CPU went during the measurement: the workers (the product) and this
+    # load generator, which shares the same cores.
+    cpu = {"workers_s": round(sum(b - a for a, b in zip(before[0], after[0], strict=True)
+                                  if a is not None and b is not None), 1),
+           "load_generator_s": round((after[1].user + after[1].system) - (before[1].user + before[1].system), 1),
+           "worker_restarts": int(workers != server.worker_pids())}
     everything = LoadResult(path="total", seconds=args.duration,
                             latencies_ms=[ms for r in results.values() for ms in r.latencies_ms],
                             errors=sum(r.errors for r in results.values()))
     assert total == len(everything.latencies_ms) + everything.errors
     return {"endpoints": {n: r.summary() for n, r in results.items()}, "total": everything.summary(),
-            "mix": dict(mix)}
+            "mix": dict(mix), "cpu": cpu}
 
 
 def _drive(clients: list[Client], names, weights, plan: dict, duration: float, seed: int,
@@ -299,6 +309,10 @@ def report(args: argparse.Namespace, search_backend: str, figures: dict) -> None
                   f"{row['p99_ms']:>8} {row['errors']:>8}")
         total = figures["total"]
         print(f"Mémoire des workers (RSS) : {', '.join(f'{mb} Mo' for mb in figures['worker_rss_mb'])}")
+        cpu = figures["cpu"]
+        print(f"CPU pendant la mesure ({os.cpu_count()} cœurs × {args.duration:g} s) : workers {cpu['workers_s']} s, "
+              f"générateur de charge {cpu['load_generator_s']} s"
+              + (" — des workers ont été remplacés pendant la mesure" if cpu["worker_restarts"] else ""))
         verdict = ("ok" if total["rps"] >= TARGETS["rps"] and total["p95_ms"] <= TARGETS["p95_ms"]
                    and not total["errors"] else "HORS CIBLE")
         print(f"Cible (moyenne échelle, SQLite) : ≥ {TARGETS['rps']:g} req/s, p95 ≤ {TARGETS['p95_ms']:g} ms, "

@@ -206,7 +206,7 @@ def query(q: str | None, board: str | None = None, kind: str | None = None, stat
     try:
         (index_search or _search_index)(results, parsed, compiled, filters, per_page)
     except Exception as exc:
-        log.warning("search index unavailable, falling back to database search: %r", exc)
+        log.warning("search index unavailable, falling back to database search: %r", exc, exc_info=True)
         _search_database(results, parsed, compiled, filters, per_page)
     results.pages = math.ceil(results.total / per_page)
     if results.total and results.page > results.pages:
@@ -247,7 +247,8 @@ def _run(searcher, compiled: Compiled, filters: dict, limit: int, by_date: bool)
     if compiled.negative is not None:
         q = AndNot(q, compiled.negative)
     return searcher.search(q, limit=limit, filter=_filter_query(filters),
-                           sortedby="last_activity" if by_date else None, reverse=by_date)
+                           sortedby="last_activity" if by_date else None, reverse=by_date,
+                           optimize=False)
 
 
 def _load_threads(ids: list[int]) -> dict[int, Thread]:

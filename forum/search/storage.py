@@ -9,6 +9,11 @@ Layout of SEARCH_INDEX_DIR:
 Whoosh allows one writer per index (a lock file taken with flock, released by the kernel if the
 process dies). Writers never block users: acquire_writer() retries with jittered backoff for a
 bounded time and gives up quietly; the task stays queued in the database for the next writer.
+
+Segments are written as plain files (compound=False), not Whoosh's default single compound file:
+a reader of a compound segment copies each sub-file it opens into memory (BytesIO over the
+mmap), which cost every worker ~130 MB of RSS on the medium data set and a copy of the postings
+at each reopen; plain files are read in place.
 """
 from __future__ import annotations
 
@@ -110,6 +115,7 @@ def acquire_writer(ix: FileIndex, timeout: float, root: Path | None = None,
 
     deadline = time.monotonic() + timeout
     delay = 0.005
+    writer_args.setdefault("compound", False)
     while True:
         try:
             return ix.writer(**writer_args)
@@ -167,15 +173,44 @@ def searcher(root: Path, refresh_seconds: float = 0.0) -> Searcher:
         forget_searchers()
     for attempt in range(4):
         name, ix = open_live(root)
+        opened = None
         try:
             opened = ix.searcher()
+            _open_columns(opened)
             break
         except Exception as exc:  # same race as in open_live
+            if opened is not None:
+                _close_quietly(opened)
             if attempt == 3:
                 raise IndexUnavailable(f"search index {root / name} cannot be read: {exc!r}") from exc
             time.sleep(0.01 * (attempt + 1))
     _cache.entries[key] = (name, opened)
     return opened
+
+
+# Per-document columns a search reads: stored fields (thread id, excerpt source), the field
+# lengths BM25F scores with, the date columns it sorts by.
+_LENGTH_FIELDS = ("title", "body", "author")
+_SORT_COLUMNS = ("created", "last_activity")
+
+
+def _open_columns(opened: Searcher) -> None:
+    """Open every column file of every segment now, while they certainly exist.
+
+    Whoosh opens a segment's terms and postings when the reader is created but its column files
+    only on first use. Another process's commit may meanwhile merge that segment away and delete
+    its files: the reader kept working on the files it held open, but found no stored-fields file
+    and failed (TypeError deep inside Whoosh, seen under the mixed benchmark). Opening them here
+    puts that race inside the retry loop of searcher()."""
+    for reader, _ in opened.reader().leaf_readers():
+        if not reader.doc_count_all():
+            continue
+        if reader.stored_fields(0) is None:  # raises when the column file is gone
+            raise IndexUnavailable("stored fields missing")
+        for name in _LENGTH_FIELDS:
+            reader.doc_field_length(0, name)
+        for name in _SORT_COLUMNS:
+            reader.column_reader(name)
 
 
 def forget_searchers() -> None:

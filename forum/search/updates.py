@@ -149,7 +149,8 @@ def reindex(progress: Callable[[int, int], None] | None = None, batch: int = 500
         new_path: Path | None = None
         try:
             new_path, ix = storage.new_generation(root)
-            writer = ix.writer(limitmb=int(current_app.config.get("SEARCH_REINDEX_MEMORY_MB", 128)))
+            writer = ix.writer(limitmb=int(current_app.config.get("SEARCH_REINDEX_MEMORY_MB", 128)),
+                               compound=False)  # see forum.search.storage
             with Session(db.engine) as session:
                 covered = list(session.scalars(select(IndexTask.id)))
                 ids = list(session.scalars(select(Thread.id).where(Thread.deleted_at.is_(None))

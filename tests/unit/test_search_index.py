@@ -124,6 +124,28 @@ def test_lock_held_too_long_leaves_task_queued_without_error(index, app):
     assert search.apply_pending() == 1 and found("télétransmission")
 
 
+def test_cached_searcher_survives_a_merge_that_deletes_its_segment_files(index, app):
+    """Another worker's commit may merge segments away and delete their files while this worker
+    still searches them (seen under the mixed benchmark): results must not degrade."""
+    app.config["SEARCH_REFRESH_SECONDS"] = 60.0
+    first = make_thread(title="Agenda partagé entre sites", body="Un agenda commun.")
+    db.session.commit()
+    search.apply_pending()
+    second = make_thread(title="Messagerie sécurisée", body="Configurer la messagerie.")
+    db.session.commit()
+    search.apply_pending()  # a second segment
+    storage.forget_searchers()
+    assert found("agenda") == [first.id]  # this worker's searcher now covers both segments
+    _, ix = storage.open_live(index)
+    segments_before = {segment.segment_id() for segment in ix._segments()}
+    ix.writer().commit(optimize=True)  # "another worker": one new segment, the old files deleted
+    _, ix = storage.open_live(index)
+    assert not segments_before & {segment.segment_id() for segment in ix._segments()}
+    results = search.query("messagerie")
+    assert not results.degraded
+    assert [hit.thread.id for hit in results.hits] == [second.id]
+
+
 def test_missing_index_keeps_tasks_and_search_falls_back_to_database(app, caplog):
     thread = make_thread(title="Référent orthophoniste", body="Qui configure l'orthophonie ?")
     db.session.commit()
