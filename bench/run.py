@@ -39,8 +39,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from bench.common import (REPO, Gunicorn, Instance, LoadResult, cpu_seconds, generate_dataset, rss_mb,
-                          write_results)
+from bench.common import REPO, Gunicorn, Instance, LoadResult, cpu_seconds, generate_dataset, rss_mb, write_results
 
 HOST = "127.0.0.1"
 PASSWORD = "banc-d-essai-solide"

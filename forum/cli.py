@@ -104,6 +104,8 @@ def import_dataset(directory: Path, workers: int | None) -> None:
     try:
         report = dataset.import_dataset(directory, progress=click.echo, workers=workers)
         db.session.commit()
+        if not report.already:
+            dataset.refresh_planner_statistics()
     except dataset.DatasetError as exc:
         db.session.rollback()
         click.echo(f"Erreur : {exc.message}", err=True)

@@ -26,7 +26,7 @@ TEXT_SEARCH_CONFIG = "french"
 # Only this much of a thread's text goes into its tsvector (PostgreSQL refuses a tsvector above
 # 1 MB; positions stop counting at 16,383 anyway).
 MAX_INDEXED_CHARS = 300_000
-# Only this much of the body is kept for excerpts (ts_headline reads it at display time).
+# Only this much of the body is kept for excerpts (forum.search.excerpts reads it at display time).
 MAX_STORED_BODY_CHARS = 30_000
 
 search_documents = Table(
