@@ -152,6 +152,19 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def pids_named(name: str) -> list[int]:
+    """Processes whose command name is `name` (e.g. the PostgreSQL server and its backends)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == name:
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
 def get_once(host: str, port: int, path: str) -> tuple[int, dict[str, str]]:
     conn = http.client.HTTPConnection(host, port, timeout=10)
     try:

@@ -39,7 +39,17 @@ import time
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from bench.common import REPO, Gunicorn, Instance, LoadResult, cpu_seconds, generate_dataset, rss_mb, write_results
+from bench.common import (
+    REPO,
+    Gunicorn,
+    Instance,
+    LoadResult,
+    cpu_seconds,
+    generate_dataset,
+    pids_named,
+    rss_mb,
+    write_results,
+)
 
 HOST = "127.0.0.1"
 PASSWORD = "banc-d-essai-solide"
@@ -240,14 +250,16 @@ def measure(args: argparse.Namespace, plan: dict, server: Gunicorn) -> dict:
     _drive(clients, names, weights, plan, args.warmup, args.seed)
     results = {name: LoadResult(path=name, seconds=args.duration) for name in names}
     workers = server.worker_pids()
-    before = [cpu_seconds(pid) for pid in workers], os.times()
+    # PostgreSQL backends are started per connection: taken after the warm-up, when the workers'
+    # pools hold theirs.
+    database = pids_named("postgres") if args.db == "postgres" else []
+    before = _cpu(workers), _cpu(database), os.times()
     total = _drive(clients, names, weights, plan, args.duration, args.seed + 1, results)
-    after = [cpu_seconds(pid) for pid in workers], os.times()
-    # Where the machine's CPU went during the measurement: the workers (the product) and this
-    # load generator, which shares the same cores.
-    cpu = {"workers_s": round(sum(b - a for a, b in zip(before[0], after[0], strict=True)
-                                  if a is not None and b is not None), 1),
-           "load_generator_s": round((after[1].user + after[1].system) - (before[1].user + before[1].system), 1),
+    after = _cpu(workers), _cpu(database), os.times()
+    # Where the machine's CPU went during the measurement: the workers (the product), the database
+    # server and this load generator, all on the same cores.
+    cpu = {"workers_s": _spent(before[0], after[0]), "database_s": _spent(before[1], after[1]),
+           "load_generator_s": round((after[2].user + after[2].system) - (before[2].user + before[2].system), 1),
            "worker_restarts": int(workers != server.worker_pids())}
     everything = LoadResult(path="total", seconds=args.duration,
                             latencies_ms=[ms for r in results.values() for ms in r.latencies_ms],
@@ -255,6 +267,16 @@ def measure(args: argparse.Namespace, plan: dict, server: Gunicorn) -> dict:
     assert total == len(everything.latencies_ms) + everything.errors
     return {"endpoints": {n: r.summary() for n, r in results.items()}, "total": everything.summary(),
             "mix": dict(mix), "cpu": cpu}
+
+
+def _cpu(pids: list[int]) -> dict[int, float | None]:
+    return {pid: cpu_seconds(pid) for pid in pids}
+
+
+def _spent(before: dict[int, float | None], after: dict[int, float | None]) -> float:
+    """CPU seconds the processes used between the two readings (those alive at both)."""
+    return round(sum(after[pid] - start for pid, start in before.items()
+                     if start is not None and after.get(pid) is not None), 1)
 
 
 def _drive(clients: list[Client], names, weights, plan: dict, duration: float, seed: int,
@@ -310,7 +332,8 @@ def report(args: argparse.Namespace, search_backend: str, figures: dict) -> None
         print(f"Mémoire des workers (RSS) : {', '.join(f'{mb} Mo' for mb in figures['worker_rss_mb'])}")
         cpu = figures["cpu"]
         print(f"CPU pendant la mesure ({os.cpu_count()} cœurs × {args.duration:g} s) : workers {cpu['workers_s']} s, "
-              f"générateur de charge {cpu['load_generator_s']} s"
+              + (f"PostgreSQL {cpu['database_s']} s, " if args.db == "postgres" else "")
+              + f"générateur de charge {cpu['load_generator_s']} s"
               + (" — des workers ont été remplacés pendant la mesure" if cpu["worker_restarts"] else ""))
         verdict = ("ok" if total["rps"] >= TARGETS["rps"] and total["p95_ms"] <= TARGETS["p95_ms"]
                    and not total["errors"] else "HORS CIBLE")

@@ -206,7 +206,10 @@ def query(q: str | None, board: str | None = None, kind: str | None = None, stat
     try:
         (index_search or _search_index)(results, parsed, compiled, filters, per_page)
     except Exception as exc:
-        log.warning("search index unavailable, falling back to database search: %r", exc, exc_info=True)
+        # A missing or locked index is expected (before the first reindex): one line. Anything
+        # else is a bug to find: with its traceback.
+        log.warning("search index unavailable, falling back to database search: %r", exc,
+                    exc_info=not isinstance(exc, storage.IndexUnavailable))
         _search_database(results, parsed, compiled, filters, per_page)
     results.pages = math.ceil(results.total / per_page)
     if results.total and results.page > results.pages:
