@@ -165,6 +165,19 @@ def pids_named(name: str) -> list[int]:
     return found
 
 
+def calibration_ms(rounds: int = 5) -> float:
+    """Median time of a fixed pure-Python workload: how fast this machine runs Python right now.
+    Shared machines drift (±15 % seen within an hour here); compare runs with it in view."""
+    timings = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        total = 0
+        for n in range(2_000_000):
+            total += n % 7
+        timings.append((time.perf_counter() - started) * 1000)
+    return round(sorted(timings)[rounds // 2], 1)
+
+
 def get_once(host: str, port: int, path: str) -> tuple[int, dict[str, str]]:
     conn = http.client.HTTPConnection(host, port, timeout=10)
     try:

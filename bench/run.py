@@ -44,6 +44,7 @@ from bench.common import (
     Gunicorn,
     Instance,
     LoadResult,
+    calibration_ms,
     cpu_seconds,
     generate_dataset,
     pids_named,
@@ -260,7 +261,9 @@ def measure(args: argparse.Namespace, plan: dict, server: Gunicorn) -> dict:
     # server and this load generator, all on the same cores.
     cpu = {"workers_s": _spent(before[0], after[0]), "database_s": _spent(before[1], after[1]),
            "load_generator_s": round((after[2].user + after[2].system) - (before[2].user + before[2].system), 1),
-           "worker_restarts": int(workers != server.worker_pids())}
+           "worker_restarts": int(workers != server.worker_pids()),
+           "worker_ms_per_request": round(1000 * _spent(before[0], after[0]) / max(1, total), 2),
+           "calibration_ms": calibration_ms()}
     everything = LoadResult(path="total", seconds=args.duration,
                             latencies_ms=[ms for r in results.values() for ms in r.latencies_ms],
                             errors=sum(r.errors for r in results.values()))
@@ -333,7 +336,8 @@ def report(args: argparse.Namespace, search_backend: str, figures: dict) -> None
         cpu = figures["cpu"]
         print(f"CPU pendant la mesure ({os.cpu_count()} cœurs × {args.duration:g} s) : workers {cpu['workers_s']} s, "
               + (f"PostgreSQL {cpu['database_s']} s, " if args.db == "postgres" else "")
-              + f"générateur de charge {cpu['load_generator_s']} s"
+              + f"générateur de charge {cpu['load_generator_s']} s ; {cpu['worker_ms_per_request']} ms de CPU des "
+              f"workers par requête ; étalon Python {cpu['calibration_ms']} ms (vitesse de la machine)"
               + (" — des workers ont été remplacés pendant la mesure" if cpu["worker_restarts"] else ""))
         verdict = ("ok" if total["rps"] >= TARGETS["rps"] and total["p95_ms"] <= TARGETS["p95_ms"]
                    and not total["errors"] else "HORS CIBLE")

@@ -55,6 +55,8 @@ child=
   >"$tmp/initdb.log" 2>&1 || { cat "$tmp/initdb.log" >&2; exit 70; }
 
 options="-c listen_addresses='' -c unix_socket_directories='$tmp' -c max_connections=100"
+# Extra server settings, e.g. PG_OPTIONS="-c shared_preload_libraries=pg_stat_statements".
+options="$options ${PG_OPTIONS:-}"
 if [ "${PG_DURABLE:-0}" = "1" ]; then
   # Comparable with the SQLite default (WAL, synchronous=NORMAL): never corrupt, may lose the
   # last transactions on a power cut.

@@ -32,6 +32,10 @@ def empty_database():
     admin.dispose()
 
 
+DOCUMENT_COMPRESSION = ("SELECT attcompression FROM pg_attribute WHERE attrelid = 'search_documents'::regclass "
+                        "AND attname = 'document'")
+
+
 def _keep_loggers_enabled():
     """Alembic's env.py calls logging.fileConfig, which disables every logger already created;
     the tests that read log lines (caplog) must not depend on whether this test ran first."""
@@ -51,8 +55,10 @@ def test_migrations_run_up_and_down_on_postgresql_and_match_the_models(empty_dat
                 index = conn.scalar(text("SELECT indexdef FROM pg_indexes "
                                          "WHERE indexname = 'ix_search_documents_document'"))
                 extension = conn.scalar(text("SELECT extname FROM pg_extension WHERE extname = 'unaccent'"))
+                compression = conn.scalar(text(DOCUMENT_COMPRESSION))
             assert diff == []
             assert "USING gin (document)" in index and extension == "unaccent"
+            assert compression == "l"  # lz4 (migration 0007): ranking reads every matching document
             downgrade(revision="base")
             with db.engine.connect() as conn:
                 left = conn.scalars(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).all()

@@ -116,6 +116,19 @@ def test_accents_and_endings_are_ignored_both_ways(pg, q, title):
 
 
 @postgres_only
+@postgres_only
+def test_search_uses_the_index_without_changing_the_rest_of_the_request(pg):
+    """The search statement runs with sequential scans off (see pg_backend._run); the setting must
+    not outlive it, nor the schema created without migrations lack lz4."""
+    thread = make_thread(title="Agenda partagé", body="Un agenda pour trois sites.")
+    db.session.commit()
+    search.apply_pending()
+    assert found("agenda") == [thread.id]
+    assert db.session.scalar(text("SHOW enable_seqscan")) == "on"
+    assert db.session.scalar(text("SELECT attcompression FROM pg_attribute WHERE attrelid = "
+                                  "'search_documents'::regclass AND attname = 'document'")) == "l"
+
+
 def test_excerpt_marks_words_and_escapes_user_text(pg):
     thread = make_thread(title="Dossier <b>urgent</b> & co",
                          body="Voici `<script>alert(1)</script>` puis le dossier partagé & le reste.")
