@@ -34,6 +34,7 @@ from forum.search.parsing import ParsedQuery
 from forum.search.pg_schema import (
     MAX_INDEXED_CHARS,
     MAX_STORED_BODY_CHARS,
+    RANK_BODY_CHARS,
     TEXT_SEARCH_CONFIG,
     folded_vector,
     search_documents,
@@ -52,10 +53,11 @@ REINDEX_RUNNING = text("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = '
                        "AND classid = 0 AND objid = :key AND objsubid = 1 AND database = "
                        "(SELECT oid FROM pg_database WHERE datname = current_database()))")
 UPSERT = text(
-    "INSERT INTO search_documents (thread_id, title, body, document) VALUES (:thread_id, :title, "
-    f":stored_body, {folded_vector('title', 'A')} || {folded_vector('body', 'B')} || "
-    f"{folded_vector('author', 'C')}) ON CONFLICT (thread_id) DO UPDATE SET title = excluded.title, "
-    "body = excluded.body, document = excluded.document")
+    "INSERT INTO search_documents (thread_id, title, body, document, rank_document) VALUES (:thread_id, "
+    f":title, :stored_body, {folded_vector('title', 'A')} || {folded_vector('body', 'B')} || "
+    f"{folded_vector('author', 'C')}, {folded_vector('title', 'A')} || {folded_vector('rank_body', 'B')}) "
+    "ON CONFLICT (thread_id) DO UPDATE SET title = excluded.title, body = excluded.body, "
+    "document = excluded.document, rank_document = excluded.rank_document")
 
 
 # --- queries ---------------------------------------------------------------------------------------
@@ -189,7 +191,8 @@ def _run(ts: TsQuery, pg: Compiled, filters: dict, results: SearchResults,
             params[f"f_{name}"] = filters[name]
     by_date = results.sort == "date" or pg.positive is None
     order = ("t.last_activity_at DESC, t.id DESC" if by_date else
-             "ts_rank(d.document, CAST(:positive AS tsquery)) DESC, t.last_activity_at DESC, t.id DESC")
+             "ts_rank(d.rank_document, CAST(:positive AS tsquery)) DESC NULLS LAST, t.last_activity_at DESC, "
+             "t.id DESC")
     base = ("FROM search_documents d JOIN threads t ON t.id = d.thread_id WHERE "
             + " AND ".join(where))
     # The GIN index, always: the planner does not count the de-TOASTing of every document a
@@ -325,6 +328,7 @@ def _row(doc: dict) -> dict:
     body = doc["body"]
     return {"thread_id": int(doc["thread_id"]), "title": doc["title"],
             "body": body[:MAX_INDEXED_CHARS], "stored_body": body[:MAX_STORED_BODY_CHARS],
+            "rank_body": body[:RANK_BODY_CHARS],
             "author": doc["author"]}
 
 

@@ -28,6 +28,10 @@ TEXT_SEARCH_CONFIG = "french"
 MAX_INDEXED_CHARS = 300_000
 # Only this much of the body is kept for excerpts (forum.search.excerpts reads it at display time).
 MAX_STORED_BODY_CHARS = 30_000
+# The ranking vector reads the title and only this much of the body (the question or request
+# itself, the start of the replies): small enough to stay in the row, so ranking the thousands of
+# threads a common word matches never de-TOASTs their whole-thread documents.
+RANK_BODY_CHARS = 1_000
 
 search_documents = Table(
     "search_documents",
@@ -39,6 +43,10 @@ search_documents = Table(
     Column("body", Text, nullable=False),
     # Title (weight A) above body (B) above author name (C); lexemes stemmed then unaccented.
     Column("document", TSVECTOR().with_variant(Text(), "sqlite"), nullable=False),
+    # What results are ordered by: title (A) and the first RANK_BODY_CHARS of the body (B), same
+    # analysis. Matching still uses `document` (every word of the thread); a thread matched only
+    # deep in its replies ranks after those matched at their head, by date (migration 0008).
+    Column("rank_document", TSVECTOR().with_variant(Text(), "sqlite"), nullable=True),
 )
 
 # GIN on PostgreSQL. SQLite gets a plain index on the (empty) column: a PostgreSQL-only index
@@ -56,6 +64,9 @@ USE_LZ4 = ("DO $$ BEGIN IF EXISTS (SELECT FROM pg_settings WHERE name = "
            "'default_toast_compression' AND 'lz4' = ANY(enumvals)) THEN ALTER TABLE search_documents ALTER COLUMN document "
            "SET COMPRESSION lz4; END IF; END $$")
 event.listen(search_documents, "after_create", DDL(USE_LZ4).execute_if(dialect="postgresql"))
+# Kept in the row (compressed if need be) rather than moved to the TOAST table.
+KEEP_RANK_INLINE = "ALTER TABLE search_documents ALTER COLUMN rank_document SET STORAGE MAIN"
+event.listen(search_documents, "after_create", DDL(KEEP_RANK_INLINE).execute_if(dialect="postgresql"))
 
 
 def folded_vector(param: str, weight: str) -> str:

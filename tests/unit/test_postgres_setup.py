@@ -67,3 +67,35 @@ def test_migrations_run_up_and_down_on_postgresql_and_match_the_models(empty_dat
     finally:
         for logger in enabled:
             logger.disabled = False
+
+
+def test_migration_0008_ranks_documents_indexed_before_it(empty_database):
+    """An existing PostgreSQL index keeps working across the upgrade: its rows get their ranking
+    vector from the stored title and body, and results are ordered by it."""
+    from forum.search import pg_backend
+    from forum.search.documents import build_documents
+    from tests.factories import make_thread
+
+    enabled = _keep_loggers_enabled()
+    app = create_app({"DATABASE_URL": empty_database, "SECRET_KEY": "x", "TESTING": True,
+                      "SEARCH_BACKEND": "postgres"})
+    try:
+        with app.app_context():
+            upgrade()
+            in_title = make_thread(title="Agenda partagé des infirmières", body="Comment faire ?")
+            in_body = make_thread(title="Question d'organisation", body="Notre agenda déborde.")
+            db.session.commit()
+            pg_backend.write_documents(db.session, build_documents(db.session, [in_title.id, in_body.id]))
+            db.session.commit()
+            downgrade(revision="0007")  # the index as it was before 0008 (no ranking vector)
+            upgrade()
+            filled = db.session.scalar(text("SELECT count(*) FROM search_documents WHERE rank_document IS NOT NULL"))
+            with app.test_request_context():
+                ids = [hit.thread.id for hit in pg_backend.query("agenda").hits]
+            assert filled == 2
+            assert ids == [in_title.id, in_body.id]  # the title match first
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        for logger in enabled:
+            logger.disabled = False
