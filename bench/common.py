@@ -51,14 +51,17 @@ class Instance:
     """A temporary instance folder with its own SQLite database and search index.
 
     `env` is what the flask CLI and gunicorn need to use it (DATABASE_URL, SEARCH_INDEX_DIR,
-    SECRET_KEY); the folder is removed on exit unless keep=True."""
+    SECRET_KEY, rate limits off); the folder is removed on exit unless keep=True."""
 
     def __init__(self, keep: bool = False) -> None:
         self.path = Path(tempfile.mkdtemp(prefix="forum-bench-"))
         self.keep = keep
         self.database = self.path / "forum.sqlite3"
+        # Rate limits off: a benchmark sends hundreds of requests a second from one address, and
+        # would measure 429 answers (bench.search did, after limits came in with issue 7).
         self.env = {**os.environ, "DATABASE_URL": f"sqlite:///{self.database}",
-                    "SEARCH_INDEX_DIR": str(self.path / "search-index"), "SECRET_KEY": "bench-secret-key"}
+                    "SEARCH_INDEX_DIR": str(self.path / "search-index"), "SECRET_KEY": "bench-secret-key",
+                    "RATELIMIT_ENABLED": "0"}
 
     def flask(self, *args: str, capture: bool = False) -> subprocess.CompletedProcess:
         """Run `flask --app forum ARGS` against this instance; exits the benchmark on failure."""
@@ -227,6 +230,22 @@ class LoadResult:
                 "p95_ms": round(self.percentile(95), 2), "p99_ms": round(self.percentile(99), 2)}
 
 
+def timed_get(conn: http.client.HTTPConnection, host: str, port: int,
+              path: str) -> tuple[float | None, bytes, http.client.HTTPConnection]:
+    """GET `path` on a keep-alive connection: (milliseconds, or None for a failure or a non-200
+    answer; the body; the connection to use next, a new one after a network error)."""
+    start = time.perf_counter()
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        body = response.read()
+    except (OSError, http.client.HTTPException):
+        conn.close()
+        return None, b"", http.client.HTTPConnection(host, port, timeout=30)
+    elapsed = (time.perf_counter() - start) * 1000
+    return (elapsed if response.status == 200 else None), body, conn
+
+
 def load(host: str, port: int, path: str, duration: float, concurrency: int = 4) -> LoadResult:
     """GET `path` from `concurrency` threads, each on its own keep-alive connection, for `duration`
     seconds; every latency is recorded (non-200 answers count as errors)."""
@@ -238,20 +257,11 @@ def load(host: str, port: int, path: str, duration: float, concurrency: int = 4)
         conn = http.client.HTTPConnection(host, port, timeout=30)
         latencies, errors = [], 0
         while time.perf_counter() < deadline:
-            start = time.perf_counter()
-            try:
-                conn.request("GET", path)
-                response = conn.getresponse()
-                response.read()
-                ok = response.status == 200
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = http.client.HTTPConnection(host, port, timeout=30)
-                ok = False
-            if ok:
-                latencies.append((time.perf_counter() - start) * 1000)
-            else:
+            elapsed, _, conn = timed_get(conn, host, port, path)
+            if elapsed is None:
                 errors += 1
+            else:
+                latencies.append(elapsed)
         conn.close()
         with lock:
             result.latencies_ms.extend(latencies)

@@ -42,17 +42,10 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from bench.common import REPO, Gunicorn, Instance, generate_dataset, rss_mb, write_results
+from bench.common import REPO, Gunicorn, Instance, LoadResult, generate_dataset, rss_mb, timed_get, write_results
 
 HOST = "127.0.0.1"
 TARGETS = {"reindex_s": 120.0, "reindex_rss_mb": 500.0, "p50_ms": 20.0, "p95_ms": 60.0, "apply_p95_ms": 30.0}
-
-
-def percentile(values: list[float], q: float) -> float:
-    values = sorted(values)
-    if not values:
-        return float("nan")
-    return values[min(len(values) - 1, max(0, round(q / 100 * (len(values) - 1))))]
 
 
 def timed_reindex(instance: Instance) -> tuple[float, float, str]:
@@ -70,37 +63,27 @@ def timed_reindex(instance: Instance) -> tuple[float, float, str]:
 
 
 def query_load(port: int, queries: list[str], rounds: int, concurrency: int) -> dict:
-    """Every query `rounds` times per client, clients in parallel, each on a keep-alive connection."""
+    """Every query `rounds` times per client, clients in parallel, each on a keep-alive connection.
+    A page showing the database fallback's notice counts as an error: it is not the index."""
     paths = ["/search?" + urllib.parse.urlencode({"q": q}) for q in queries]
-    latencies: list[float] = []
-    errors = 0
+    result = LoadResult(path="/search", seconds=0.0)
     lock = threading.Lock()
 
     def client(seed: int) -> None:
-        nonlocal errors
         order = paths * rounds
         random.Random(seed).shuffle(order)
         conn = http.client.HTTPConnection(HOST, port, timeout=30)
         mine, failed = [], 0
         for path in order:
-            start = time.perf_counter()
-            try:
-                conn.request("GET", path)
-                response = conn.getresponse()
-                body = response.read()
-                ok = response.status == 200 and b"indisponible" not in body
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = http.client.HTTPConnection(HOST, port, timeout=30)
-                ok = False
-            if ok:
-                mine.append((time.perf_counter() - start) * 1000)
-            else:
+            elapsed, body, conn = timed_get(conn, HOST, port, path)
+            if elapsed is None or b"indisponible" in body:
                 failed += 1
+            else:
+                mine.append(elapsed)
         conn.close()
         with lock:
-            latencies.extend(mine)
-            errors += failed
+            result.latencies_ms.extend(mine)
+            result.errors += failed
 
     started = time.perf_counter()
     threads = [threading.Thread(target=client, args=(n,)) for n in range(concurrency)]
@@ -108,10 +91,10 @@ def query_load(port: int, queries: list[str], rounds: int, concurrency: int) -> 
         thread.start()
     for thread in threads:
         thread.join()
-    seconds = time.perf_counter() - started
-    return {"requests": len(latencies), "errors": errors, "rps": round(len(latencies) / seconds, 1),
-            "p50_ms": round(percentile(latencies, 50), 2), "p95_ms": round(percentile(latencies, 95), 2),
-            "p99_ms": round(percentile(latencies, 99), 2)}
+    result.seconds = time.perf_counter() - started
+    summary = result.summary()
+    del summary["path"]
+    return summary
 
 
 def _app(env: dict[str, str]):
@@ -151,7 +134,8 @@ def apply_cost(env: dict[str, str], count: int = 100) -> dict:
         db.session.remove()
         db.engine.dispose()
     return {"replies": count, "apply_p50_ms": round(statistics.median(timings), 2),
-            "apply_p95_ms": round(percentile(timings, 95), 2), "apply_max_ms": round(max(timings), 2)}
+            "apply_p95_ms": round(LoadResult("apply", 0.0, timings).percentile(95), 2),
+            "apply_max_ms": round(max(timings), 2)}
 
 
 def _writer(env: dict[str, str], seconds: float, number: int, results) -> None:
