@@ -60,8 +60,8 @@ event.listen(search_documents, "before_create",
 # Ranking de-TOASTs the tsvector of every matching thread: lz4 reads it several times faster than
 # the default pglz (migration 0007 does the same on existing databases). Skipped on a PostgreSQL
 # built without lz4.
-USE_LZ4 = ("DO $$ BEGIN IF EXISTS (SELECT FROM pg_settings WHERE name = "
-           "'default_toast_compression' AND 'lz4' = ANY(enumvals)) THEN ALTER TABLE search_documents ALTER COLUMN document "
+USE_LZ4 = ("DO $$ BEGIN IF EXISTS (SELECT FROM pg_settings WHERE name = 'default_toast_compression' "
+           "AND 'lz4' = ANY(enumvals)) THEN ALTER TABLE search_documents ALTER COLUMN document "
            "SET COMPRESSION lz4; END IF; END $$")
 event.listen(search_documents, "after_create", DDL(USE_LZ4).execute_if(dialect="postgresql"))
 # Kept in the row (compressed if need be) rather than moved to the TOAST table.

@@ -205,8 +205,7 @@ def _open_columns(opened: Searcher) -> None:
     for reader, _ in opened.reader().leaf_readers():
         if not reader.doc_count_all():
             continue
-        if reader.stored_fields(0) is None:  # raises when the column file is gone
-            raise IndexUnavailable("stored fields missing")
+        reader.stored_fields(0)  # raises (TypeError) when the column file is gone
         for name in _LENGTH_FIELDS:
             reader.doc_field_length(0, name)
         for name in _SORT_COLUMNS:

@@ -19,8 +19,8 @@ depends_on = None
 
 # The same statement as forum.search.pg_schema.USE_LZ4 (written out: a migration must not change
 # when the application code does).
-USE = ("DO $$ BEGIN IF EXISTS (SELECT FROM pg_settings WHERE name = "
-       "'default_toast_compression' AND 'lz4' = ANY(enumvals)) THEN ALTER TABLE search_documents ALTER COLUMN document "
+USE = ("DO $$ BEGIN IF EXISTS (SELECT FROM pg_settings WHERE name = 'default_toast_compression' "
+       "AND 'lz4' = ANY(enumvals)) THEN ALTER TABLE search_documents ALTER COLUMN document "
        "SET COMPRESSION {method}; END IF; END $$")
 
 
