@@ -188,7 +188,7 @@ def login(client):
     """login(user): log the test client in as `user` without going through the form."""
     def _login(user):
         with client.session_transaction() as session:
-            session["_user_id"] = str(user.id)
+            session["_user_id"] = user.get_id()  # "<id>.<credentials fingerprint>"
             session["_fresh"] = True
         return user
     return _login

@@ -1,6 +1,7 @@
 """Accounts: users, the structures they work in, and the software they declare using."""
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -110,6 +111,19 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @property
+    def credentials_fingerprint(self) -> str:
+        """Short digest of the id, email and password hash: changes whenever the password is set
+        (reset, account deletion). Password-reset tokens and login sessions carry it, so setting a
+        new password voids every earlier token and ends every session open elsewhere."""
+        material = f"{self.id}:{self.email}:{self.password_hash or '-'}"
+        return hashlib.sha256(material.encode("utf-8")).hexdigest()[:20]
+
+    def get_id(self) -> str:
+        """Flask-Login's session and remember-me value: "<id>.<credentials fingerprint>"
+        (see forum.web._init_login, which refuses a value whose fingerprint is stale)."""
+        return f"{self.id}.{self.credentials_fingerprint}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login: deleted accounts cannot be logged into

@@ -6,7 +6,6 @@ the caller (a view or a command) commits.
 """
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from collections.abc import Iterable
@@ -178,12 +177,6 @@ def _reset_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
 
 
-def _password_fingerprint(user: User) -> str:
-    """Short digest of the password hash and email: changes when the password is set or changed."""
-    material = f"{user.id}:{user.email}:{user.password_hash or '-'}"
-    return hashlib.sha256(material.encode("utf-8")).hexdigest()[:20]
-
-
 def password_reset_account(email: str | None) -> User | None:
     """The account a reset link may be mailed to, else None: it exists and is not deleted.
 
@@ -196,7 +189,7 @@ def password_reset_account(email: str | None) -> User | None:
 def password_reset_token(user: User | None) -> str:
     """A reset token for `user`; for None, a token naming no account, made with the same work so
     that asking for an unknown address takes the same time as for a known one."""
-    payload = {"u": user.id, "f": _password_fingerprint(user)} if user else {"u": 0, "f": secrets.token_hex(10)}
+    payload = {"u": user.id, "f": user.credentials_fingerprint} if user else {"u": 0, "f": secrets.token_hex(10)}
     return _reset_serializer().dumps(payload)
 
 
@@ -215,7 +208,7 @@ def user_for_reset_token(token: str, max_age: int | None = None) -> User:
         raise ValidationError("token", RESET_INVALID) from None
     user_id = payload.get("u") if isinstance(payload, dict) else None
     user = db.session.get(User, user_id) if isinstance(user_id, int) and user_id > 0 else None
-    if user is None or user.deleted_at is not None or payload.get("f") != _password_fingerprint(user):
+    if user is None or user.deleted_at is not None or payload.get("f") != user.credentials_fingerprint:
         raise ValidationError("token", RESET_INVALID)
     return user
 

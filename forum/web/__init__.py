@@ -1,6 +1,8 @@
 """Blueprints, one per capability."""
 from __future__ import annotations
 
+import hmac
+
 from flask import Flask
 
 
@@ -21,6 +23,11 @@ def _init_login(app: Flask) -> None:
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
+    def load_user(session_id: str) -> User | None:
+        """The user of a session or remember-me cookie ("<id>.<fingerprint>", User.get_id), or
+        None (anonymous) once that account's password has changed or the account is deleted."""
+        user_id, _, fingerprint = session_id.partition(".")
         user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.deleted_at is None else None
+        if user is None or user.deleted_at is not None:
+            return None
+        return user if hmac.compare_digest(fingerprint, user.credentials_fingerprint) else None

@@ -49,14 +49,14 @@ def test_double_click_through_http_gives_one_vote(app, client, login):
     request = make_request()
     member = make_user(uses=[request.board])
     db.session.commit()
-    request_id, member_id = request.id, member.id
+    request_id, member_session = request.id, member.get_id()
     results: list[int] = []
     barrier = threading.Barrier(2)
     clients = []
     for _ in range(2):
         other = app.test_client()
         with other.session_transaction() as session:
-            session["_user_id"] = str(member_id)
+            session["_user_id"] = member_session
         clients.append(other)
 
     def click(other):

@@ -152,7 +152,7 @@ def problems_without_csrf(app: Flask, client, world: World, user) -> list[str]:
     for rule, methods in state_changing_rules(app):
         for url, method in itertools.product(urls(app, rule, world), methods):
             with client.session_transaction() as session:
-                session["_user_id"], session["_fresh"] = str(user.id), True
+                session["_user_id"], session["_fresh"] = user.get_id(), True
             before = snapshot()
             response = client.open(url, method=method, data=world.form())
             if response.status_code != 400 or not french_csrf_refusal(response):
@@ -160,7 +160,7 @@ def problems_without_csrf(app: Flask, client, world: World, user) -> list[str]:
                                 f"{response.status_code}")
             if snapshot() != before:
                 problems.append(f"{method} {url} ({rule.endpoint}) without CSRF token changed the database")
-            if logged_in_as(client) != str(user.id):
+            if logged_in_as(client) != user.get_id():
                 problems.append(f"{method} {url} ({rule.endpoint}) without CSRF token logged the user out")
     return problems
 

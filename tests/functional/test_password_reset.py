@@ -143,6 +143,29 @@ def test_link_sets_a_new_password_that_logs_in(app, client, auth):
     assert auth.login("claire@example.org", NEW_PASSWORD).status_code == 302
 
 
+def test_new_password_ends_sessions_open_elsewhere(app, client):
+    """Someone who knew the old password (or holds a stolen cookie) is logged out everywhere the
+    moment the owner sets a new one: the open session and the « se souvenir de moi » cookie."""
+    make_user("claire@example.org")
+    db.session.commit()
+    elsewhere = app.test_client()
+    response = elsewhere.post("/connexion", data={"email": "claire@example.org", "password": PASSWORD,
+                                                  "remember": "y"})
+    assert response.status_code == 302
+    remembered = elsewhere.get_cookie("remember_token").value
+    assert elsewhere.get("/profil/modifier").status_code == 200
+    ask_reset(client, "claire@example.org")
+    client.post(reset_link(app), data={"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD})
+    after = elsewhere.get("/profil/modifier")
+    assert after.status_code == 302 and after.headers["Location"].startswith("/connexion")
+    cookie_only = app.test_client()
+    cookie_only.set_cookie("remember_token", remembered)
+    assert cookie_only.get("/profil/modifier").status_code == 302
+    assert client.post("/connexion", data={"email": "claire@example.org",
+                                           "password": NEW_PASSWORD}).status_code == 302
+    assert client.get("/profil/modifier").status_code == 200
+
+
 def test_link_serves_only_once(app, client):
     make_user("claire@example.org")
     db.session.commit()

@@ -81,7 +81,7 @@ def log_in(client, email, password="mauvais-mot-de-passe", **kwargs):
 
 def login_as(client, user):
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
 
 

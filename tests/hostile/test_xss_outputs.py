@@ -103,13 +103,13 @@ def _seed(index: int, payload: Payload, moderator, reporter) -> Seed:
 class Site:
     app: object
     seeds: dict[str, Seed]
-    moderator_id: int
+    moderator_session: str  # Flask-Login session value of the moderator (User.get_id)
 
     def client(self, as_moderator: bool = False):
         client = self.app.test_client()
         if as_moderator:
             with client.session_transaction() as session:
-                session["_user_id"], session["_fresh"] = str(self.moderator_id), True
+                session["_user_id"], session["_fresh"] = self.moderator_session, True
         return client
 
     def get(self, url: str, as_moderator: bool = False):
@@ -132,9 +132,9 @@ def site(tmp_path_factory) -> Site:
         seeds = {p.label: _seed(n, p, moderator, reporter) for n, p in enumerate((CONTROL, *PAYLOADS))}
         db.session.commit()
         search.apply_pending()
-        moderator_id = moderator.id
+        moderator_session = moderator.get_id()
         db.session.remove()
-    yield Site(app, seeds, moderator_id)
+    yield Site(app, seeds, moderator_session)
     with app.app_context():
         db.engine.dispose()
 
