@@ -35,7 +35,7 @@ keepalive = 5
 # Recycle workers now and then (jittered, so they do not all restart at once): bounds the memory
 # any leak could take. Not too often: a new worker re-imports the app and starts with cold caches
 # (compiled templates, SQL statements, the search index); at 2,000 requests each worker restarted
-# every ~10 s under the benchmark's load, which cost about a tenth of its throughput.
+# about every 10 s under the benchmark's mixed load.
 max_requests = 20000
 max_requests_jitter = 2000
 # Heartbeat files in memory: a slow disk must not make the master kill healthy workers.

@@ -31,8 +31,9 @@ class BaseConfig:
     # Index updates are applied by each worker at most once per this many seconds, in a background
     # thread, so a burst of replies costs one index commit (0: after each response instead). Each
     # Whoosh commit has a fixed cost (writer, new segment, merges): under the mixed benchmark,
-    # 2 s instead of 0.5 s raised throughput by 7 % (262 -> 281 req/s). A new reply is then
-    # searchable within about 3 s (this delay plus SEARCH_REFRESH_SECONDS).
+    # 2 s instead of 0.5 s gave 281 instead of 262 req/s in two consecutive runs (this machine
+    # drifts by more than that over an hour). A new reply is then searchable within about 3 s
+    # (this delay plus SEARCH_REFRESH_SECONDS).
     SEARCH_APPLY_DELAY = 2.0
     # Seconds another worker's index changes may take to show in this worker's search results
     # (each worker then reopens the index at most once per period; its own changes show at once).
