@@ -99,13 +99,14 @@ def seed_demo(if_empty: bool) -> None:
               help="Processus pour la mise en forme Markdown (par défaut : nombre de cœurs).")
 def import_dataset(directory: Path, workers: int | None) -> None:
     """Import a benchmark data set written by make_dataset.py (JSON Lines), once."""
+    from forum import db_statistics
     from forum.services import dataset
 
     try:
         report = dataset.import_dataset(directory, progress=click.echo, workers=workers)
         db.session.commit()
         if not report.already:
-            dataset.refresh_planner_statistics()
+            db_statistics.refresh()
     except dataset.DatasetError as exc:
         db.session.rollback()
         click.echo(f"Erreur : {exc.message}", err=True)

@@ -24,6 +24,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
+from forum import db_statistics
 from forum.extensions import db
 from forum.models import IndexTask, Thread
 from forum.search import querying, synonyms
@@ -358,8 +359,7 @@ def reindex(progress: Callable[[int, int], None] | None = None, batch: int = 500
             progress(0, 0)
         _delete_tasks(session, covered)
         session.commit()
-    with db.engine.connect() as connection:  # fresh statistics for the new documents' lexemes
-        connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE search_documents")
+    db_statistics.refresh("search_documents")  # the new documents' lexemes
     apply_pending()  # changes made during the rebuild
     return len(ids)
 

@@ -378,17 +378,6 @@ def _insert_software_uses(uses: set[tuple[int, int]]) -> None:
                                  for u, b in sorted(uses - existing)])
 
 
-def refresh_planner_statistics() -> None:
-    """After a bulk load on PostgreSQL, gather the planner's statistics now (ANALYZE) rather than
-    whenever autovacuum gets to it: until then the planner believes the tables nearly empty and
-    picks nested loops over every thread (the search statement took 55 ms instead of 9 on the
-    medium data set, with pg_backend's constant tsqueries). SQLite keeps its plans, which the
-    query-count tests pin down."""
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.connect() as connection:
-            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
-
-
 def _advance_id_sequences(*models: type) -> None:
     """Rows inserted with explicit ids leave PostgreSQL's id sequences behind: move them past the
     largest id so the next thread or post gets a free one (SQLite needs nothing)."""

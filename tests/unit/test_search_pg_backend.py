@@ -259,6 +259,8 @@ def test_cli_reindex_and_status_on_postgres(pg, runner):
     db.session.commit()
     result = runner.invoke(args=["search", "reindex", "--if-missing", "--quiet"])
     assert result.exit_code == 0 and "Index reconstruit : 1 sujets" in result.output
+    # Planner statistics gathered by the rebuild (reltuples stays -1 until an ANALYZE or VACUUM).
+    assert db.session.scalar(text("SELECT reltuples FROM pg_class WHERE relname = 'search_documents'")) == 1
     result = runner.invoke(args=["search", "reindex", "--if-missing"])
     assert "rien à reconstruire" in result.output
     assert "PostgreSQL" in runner.invoke(args=["search", "status"]).output
