@@ -173,9 +173,30 @@ def refresh_scores(thread_ids: list[int] | None = None, board_id: int | None = N
     if not thread_ids:
         return 0
     db.session.flush()
-    figures = figures_for(list(dict.fromkeys(thread_ids)), board_id=board_id)
+    ids = list(dict.fromkeys(thread_ids))
+    _lock_rows(ids)
+    figures = figures_for(ids, board_id=board_id)
     db.session.execute(update(Thread), [{"id": tid, **fig.stored()} for tid, fig in figures.items()])
     return len(figures)
+
+
+def _lock_rows(thread_ids: list[int]) -> None:
+    """Take the requests' rows for writing before counting their votes, so two transactions that
+    refresh the same request run one after the other and the later one counts the earlier one's
+    vote. Without it, a transaction that had not written yet (re-casting the same vote) counted
+    from a snapshot, waited for the lock, then stored figures missing a vote committed meanwhile
+    (found by tests/stress). PostgreSQL: row locks in id order (no deadlock between two
+    refreshes), after which READ COMMITTED lets the count see every committed vote. SQLite has
+    no row locks: a no-op UPDATE takes the database's write lock."""
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    ordered = sorted(thread_ids)
+    for start in range(0, len(ordered), _CHUNK):
+        chunk = ordered[start:start + _CHUNK]
+        if postgres:
+            db.session.execute(select(Thread.id).where(Thread.id.in_(chunk)).order_by(Thread.id).with_for_update())
+        else:
+            db.session.execute(update(Thread).where(Thread.id.in_(chunk)).values(score=Thread.score)
+                               .execution_options(synchronize_session=False))
 
 
 def refresh_for_voter(user_id: int, board_id: int | None = None) -> int:

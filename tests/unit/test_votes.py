@@ -130,3 +130,40 @@ def test_withdrawing_after_dropping_the_software_is_allowed(app):
     db.session.flush()
     votes.withdraw_vote(member, request)
     assert vote_rows(request) == 0
+
+
+def test_figures_are_counted_with_the_request_locked_against_other_writers(app, monkeypatch):
+    """Re-casting the same vote writes nothing before the figures are counted: without a lock, a
+    vote committed meanwhile went missing from the stored figures (tests/stress found it). While
+    the votes are counted, no other transaction may write the request."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from forum.services import ranking
+
+    request = make_request()
+    member = make_user(uses=[request.board])
+    votes.cast_vote(member, request, "important")
+    db.session.commit()
+    attempts = []
+    count_votes = ranking.figures_for
+
+    def figures_while_another_writer_tries(*args, **kwargs):
+        with db.engine.connect() as other:
+            try:
+                if other.dialect.name == "postgresql":
+                    other.execute(text("SELECT id FROM threads WHERE id = :id FOR UPDATE NOWAIT"),
+                                  {"id": request.id})
+                else:
+                    other.exec_driver_sql("PRAGMA busy_timeout = 0")
+                    other.exec_driver_sql("BEGIN IMMEDIATE")
+                attempts.append("written")
+            except OperationalError:
+                attempts.append("locked")
+            other.rollback()
+        return count_votes(*args, **kwargs)
+
+    monkeypatch.setattr(ranking, "figures_for", figures_while_another_writer_tries)
+    votes.cast_vote(member, request, "important")  # the same vote again: no row changes
+    db.session.commit()
+    assert attempts == ["locked"]
