@@ -16,7 +16,7 @@ extension exists only on PostgreSQL.
 """
 from __future__ import annotations
 
-from sqlalchemy import DDL, Column, ForeignKey, Index, Integer, Table, Text, event
+from sqlalchemy import DDL, BigInteger, Column, ForeignKey, Index, Integer, String, Table, Text, event
 from sqlalchemy.dialects.postgresql import TSVECTOR
 
 from forum.extensions import db
@@ -47,6 +47,15 @@ search_documents = Table(
     # analysis. Matching still uses `document` (every word of the thread); a thread matched only
     # deep in its replies ranks after those matched at their head, by date (migration 0008).
     Column("rank_document", TSVECTOR().with_variant(Text(), "sqlite"), nullable=True),
+    # Copies of the thread's filter and sort values (migration 0009), written with the document:
+    # a search reads this table alone instead of joining every matching thread. Like the Whoosh
+    # index, they may lag a change by the time its index task takes; the results page loads the
+    # threads themselves, so a thread deleted meanwhile never shows.
+    Column("board_id", Integer, nullable=True),
+    Column("kind", String(16), nullable=True),
+    Column("status", String(16), nullable=True),
+    # Milliseconds since the epoch, as in the Whoosh index (forum.search.documents).
+    Column("last_activity_ms", BigInteger, nullable=True),
 )
 
 # GIN on PostgreSQL. SQLite gets a plain index on the (empty) column: a PostgreSQL-only index
