@@ -47,6 +47,7 @@ from bench.common import (
     calibration_ms,
     cpu_seconds,
     generate_dataset,
+    load_dataset,
     pids_named,
     rss_mb,
     write_results,
@@ -99,13 +100,11 @@ def run(args: argparse.Namespace) -> None:
     search_backend = args.search or ("postgres" if args.db == "postgres" else "whoosh")
     print(f"Jeu de données : {dataset} — base {args.db}, recherche {search_backend}")
     with Instance(keep=args.keep) as instance:
-        instance.env.update({"SEARCH_BACKEND": search_backend, "RATELIMIT_ENABLED": "0",
-                             "GUNICORN_ACCESS_LOG": "", "WEB_CONCURRENCY": str(args.workers)})
+        instance.env.update({"SEARCH_BACKEND": search_backend, "GUNICORN_ACCESS_LOG": "",
+                             "WEB_CONCURRENCY": str(args.workers)})
         if args.db == "postgres":
             instance.env["DATABASE_URL"] = _postgres_url()
-        instance.flask("db", "upgrade", capture=True)
-        instance.flask("sync-catalogue", capture=True)
-        import_s = _timed(instance, "import-dataset", str(dataset))
+        import_s = load_dataset(instance, dataset)
         print(f"Import : {import_s:.1f} s")
         reindex_s = _timed(instance, "search", "reindex", "--quiet")
         print(f"Indexation : {reindex_s:.1f} s")

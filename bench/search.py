@@ -42,7 +42,17 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from bench.common import REPO, Gunicorn, Instance, LoadResult, generate_dataset, rss_mb, timed_get, write_results
+from bench.common import (
+    REPO,
+    Gunicorn,
+    Instance,
+    LoadResult,
+    generate_dataset,
+    load_dataset,
+    rss_mb,
+    timed_get,
+    write_results,
+)
 
 HOST = "127.0.0.1"
 TARGETS = {"reindex_s": 120.0, "reindex_rss_mb": 500.0, "p50_ms": 20.0, "p95_ms": 60.0, "apply_p95_ms": 30.0}
@@ -212,11 +222,7 @@ def main() -> None:
     print(f"Jeu de données : {dataset} ({len(queries)} requêtes)")
     figures: dict = {"scale": args.scale, "dataset": str(dataset), "targets": TARGETS}
     with Instance(keep=args.keep) as instance:
-        instance.flask("db", "upgrade", capture=True)
-        instance.flask("sync-catalogue", capture=True)
-        started = time.perf_counter()
-        instance.flask("import-dataset", str(dataset), capture=True)
-        figures["import_s"] = round(time.perf_counter() - started, 1)
+        figures["import_s"] = round(load_dataset(instance, dataset), 1)
         print(f"Import : {figures['import_s']} s")
         seconds, peak, output = timed_reindex(instance)
         figures["reindex"] = {"seconds": round(seconds, 1), "peak_rss_mb": round(peak, 1), "output": output}

@@ -183,15 +183,18 @@ def auth(client):
     return AuthActions(client)
 
 
+def log_in(client, user):
+    """Log `client` in as `user` without going through the form (Flask-Login's session keys)."""
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()  # "<id>.<credentials fingerprint>"
+        session["_fresh"] = True
+    return user
+
+
 @pytest.fixture
 def login(client):
     """login(user): log the test client in as `user` without going through the form."""
-    def _login(user):
-        with client.session_transaction() as session:
-            session["_user_id"] = user.get_id()  # "<id>.<credentials fingerprint>"
-            session["_fresh"] = True
-        return user
-    return _login
+    return lambda user: log_in(client, user)
 
 
 class QueryCounter:

@@ -116,7 +116,7 @@ def _combine(function: str, parts: list[str]) -> str:
 
 
 def _fold(sql: str) -> str:
-    return f"unaccent(({sql})::text)::tsquery"
+    return f"{_fold_text(sql)}::tsquery"
 
 
 @dataclass

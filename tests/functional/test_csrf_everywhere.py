@@ -20,6 +20,7 @@ from sqlalchemy import select
 from forum.extensions import csrf, db
 from forum.models import Livrable, Post, Report
 from forum.services import accounts
+from tests.conftest import log_in
 from tests.factories import make_board, make_post, make_request, make_thread, make_tip, make_user
 
 STATE_CHANGING = ("POST", "PUT", "PATCH", "DELETE")
@@ -151,8 +152,7 @@ def problems_without_csrf(app: Flask, client, world: World, user) -> list[str]:
     problems = []
     for rule, methods in state_changing_rules(app):
         for url, method in itertools.product(urls(app, rule, world), methods):
-            with client.session_transaction() as session:
-                session["_user_id"], session["_fresh"] = user.get_id(), True
+            log_in(client, user)
             before = snapshot()
             response = client.open(url, method=method, data=world.form())
             if response.status_code != 400 or not french_csrf_refusal(response):

@@ -15,6 +15,7 @@ from forum.config import TestConfig
 from forum.extensions import db, limiter
 from forum.models import Post, Thread
 from forum.web.security import export_endpoints, rate_rules
+from tests.conftest import log_in as login_as  # session log-in (log_in below posts the form)
 from tests.factories import PASSWORD, make_board, make_request, make_thread, make_user
 
 UNLIMITED = "1000/minute"
@@ -77,12 +78,6 @@ def assert_limited(response) -> None:
 
 def log_in(client, email, password="mauvais-mot-de-passe", **kwargs):
     return client.post("/connexion", data={"email": email, "password": password}, **kwargs)
-
-
-def login_as(client, user):
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
 
 
 # --- log-in ---------------------------------------------------------------------------------------
