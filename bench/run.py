@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench [--db sqlite|postgres] [--scale small|medium|large] [--duration 60]
                               [--concurrency 2] [--port 5180] [--search whoosh|postgres] [--no-load]
+                              [--keep] [--reuse DIR]
 
 What it does, in order:
 1. generates the data set of --scale with ../shared/bench/make_dataset.py (cached in
@@ -11,6 +12,8 @@ What it does, in order:
    durability as SQLite's WAL with synchronous=NORMAL), or DATABASE_URL when it already names one;
 3. `flask db upgrade`, `flask import-dataset DIR` (timed), `flask search reindex` (timed; the Whoosh
    index on SQLite, the search_documents table on PostgreSQL unless --search says otherwise);
+   --reuse DIR (SQLite) copies the database and index of an instance kept by `--no-load --keep`
+   instead: comparing two versions of the code then takes a minute a run, not two;
 4. starts gunicorn with gunicorn.conf.py, 2 workers on 127.0.0.1, rate limits off (the load comes
    from a handful of accounts on one address: it would measure 429 answers);
 5. --concurrency clients, each on its own keep-alive connection and logged in as its own member
@@ -32,6 +35,7 @@ import os
 import platform
 import random
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -77,7 +81,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--no-load", action="store_true", help="import et indexation seulement")
     parser.add_argument("--keep", action="store_true", help="garder l'instance temporaire")
+    parser.add_argument("--reuse", type=Path, metavar="DIR",
+                        help="SQLite : copier la base et l'index d'une instance gardée par --no-load --keep "
+                             "au lieu d'importer et d'indexer (comparaisons rapides entre deux versions du code)")
     args = parser.parse_args()
+    if args.reuse and args.db != "sqlite":
+        parser.error("--reuse ne vaut que pour --db sqlite")
     if args.db == "postgres" and not _postgres_url():
         sys.exit(_rerun_with_postgres())
     run(args)
@@ -104,17 +113,32 @@ def run(args: argparse.Namespace) -> None:
                              "WEB_CONCURRENCY": str(args.workers)})
         if args.db == "postgres":
             instance.env["DATABASE_URL"] = _postgres_url()
-        import_s = load_dataset(instance, dataset)
-        print(f"Import : {import_s:.1f} s")
-        reindex_s = _timed(instance, "search", "reindex", "--quiet")
-        print(f"Indexation : {reindex_s:.1f} s")
-        figures = {"import_s": round(import_s, 1), "reindex_s": round(reindex_s, 1)}
+        if args.reuse:
+            _copy_instance(args.reuse, instance)
+            figures: dict = {"import_s": None, "reindex_s": None, "reused": str(args.reuse)}
+        else:
+            import_s = load_dataset(instance, dataset)
+            print(f"Import : {import_s:.1f} s")
+            reindex_s = _timed(instance, "search", "reindex", "--quiet")
+            print(f"Indexation : {reindex_s:.1f} s")
+            figures = {"import_s": round(import_s, 1), "reindex_s": round(reindex_s, 1)}
         if not args.no_load:
             plan = prepare(instance.env, args.concurrency, dataset)
             with Gunicorn(instance.env, args.port, workers=args.workers) as server:
                 figures.update(measure(args, plan, server))
                 figures["worker_rss_mb"] = [round(rss_mb(pid) or 0, 1) for pid in server.worker_pids()]
     report(args, search_backend, figures)
+
+
+def _copy_instance(source: Path, instance: Instance) -> None:
+    """The database and index of a kept instance, copied so every run starts from the same state
+    (runs add members, replies and votes). Migrations still run: the code may be newer."""
+    if not (source / "forum.sqlite3").is_file() or not (source / "search-index").is_dir():
+        sys.exit(f"{source} : ni forum.sqlite3 ni search-index (gardez une instance avec --no-load --keep)")
+    shutil.copy2(source / "forum.sqlite3", instance.database)
+    shutil.copytree(source / "search-index", instance.path / "search-index")
+    instance.flask("db", "upgrade", capture=True)
+    print(f"Base et index repris de {source}")
 
 
 def _timed(instance: Instance, *command: str) -> float:
@@ -323,7 +347,10 @@ def report(args: argparse.Namespace, search_backend: str, figures: dict) -> None
     print()
     print(f"Banc d'essai — base {args.db}, recherche {search_backend}, échelle {args.scale}, "
           f"{args.workers} workers, {args.concurrency} clients, {args.duration:g} s")
-    print(f"Import {figures['import_s']} s · indexation {figures['reindex_s']} s")
+    if figures.get("reused"):
+        print(f"Base et index repris de {figures['reused']} (import et indexation non mesurés)")
+    else:
+        print(f"Import {figures['import_s']} s · indexation {figures['reindex_s']} s")
     if "total" in figures:
         print(f"{'point d accès':14} {'requêtes':>9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
               f"{'erreurs':>8}")
@@ -343,7 +370,7 @@ def report(args: argparse.Namespace, search_backend: str, figures: dict) -> None
         print(f"Cible (moyenne échelle, SQLite) : ≥ {TARGETS['rps']:g} req/s, p95 ≤ {TARGETS['p95_ms']:g} ms, "
               f"0 erreur — {verdict}; PostgreSQL : p95 ≤ {TARGETS['pg_ratio']:g} × celui de SQLite "
               "(comparez les deux fichiers JSON)")
-    if args.scale == "large":
+    if args.scale == "large" and figures["import_s"] is not None:
         verdict = "ok" if figures["import_s"] <= TARGETS["large_import_s"] else "HORS CIBLE"
         print(f"Cible grande échelle : import ≤ {TARGETS['large_import_s']:g} s — {verdict}")
     path = write_results(f"bench-{args.db}-{args.scale}", {
