@@ -32,6 +32,7 @@ from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
 
 from forum.search.documents import make_schema
+from forum.search.scoring import CachedLengthBM25F
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +176,7 @@ def searcher(root: Path, refresh_seconds: float = 0.0) -> Searcher:
         name, ix = open_live(root)
         opened = None
         try:
-            opened = ix.searcher()
+            opened = ix.searcher(weighting=CachedLengthBM25F())
             _open_columns(opened)
             break
         except Exception as exc:  # same race as in open_live
