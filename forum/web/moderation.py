@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from forum.extensions import db
@@ -62,10 +62,11 @@ def moderation_globals() -> dict:
 @bp.before_app_request
 def follow_merged_thread():
     """A thread merged into another (moderation.merge_threads) is a pointer: its address leads to
-    the target. The lookup fills the session, so the thread page itself costs no extra query."""
+    the target. The lookup fills the session, so the thread page itself costs no extra query:
+    the session's identity map holds objects weakly, hence the reference kept on `g`."""
     if request.endpoint != "threads.show" or not request.view_args:
         return None
-    thread = db.session.get(Thread, request.view_args.get("thread_id", 0))
+    thread = g.requested_thread = db.session.get(Thread, request.view_args.get("thread_id", 0))
     if thread is not None and thread.deleted_at is not None and thread.merged_into_id and thread.kind != "request":
         return redirect(thread_url(thread.merged_into))
     return None

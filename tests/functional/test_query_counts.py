@@ -91,3 +91,20 @@ def test_thread_page_for_a_logged_in_member_is_bounded(client, count_queries, lo
     db.session.commit()
     login(member)
     assert statements_for(client, count_queries, f"/t/{thread.id}") <= MAX_QUERIES
+
+
+def test_thread_page_reads_the_thread_row_once(client, count_queries, login):
+    """The merged-thread redirect check (a before-request hook) loads the thread; the page must
+    reuse that object, not read it again once the session has let go of it."""
+    thread = make_thread()
+    make_post(thread, make_user())
+    member = make_user()
+    db.session.commit()
+    login(member)
+    url = f"/t/{thread.id}"
+    db.session.expunge_all()
+    g.pop("_login_user", None)
+    with count_queries() as counter:
+        assert client.get(url).status_code == 200
+    thread_reads = [s for s in counter.statements if s.lstrip().startswith("SELECT threads.id, threads.board_id")]
+    assert len(thread_reads) == 1, thread_reads
