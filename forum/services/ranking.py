@@ -311,13 +311,15 @@ def rank(board: Board, statuses: Iterable[str] | None = None, sort: str = "rank"
     conditions = _ranked_conditions(board, wanted, voter)
     total = db.session.scalar(select(func.count()).where(*conditions)) or 0
     offset = (page - 1) * per_page
+    # The rows show neither author nor board (it is `board`, already in the session): skip the joins.
+    bare = (lazyload(Thread.author), lazyload(Thread.board))
     if sort == "rank":  # the position is the row's place in this very order: no window needed
-        threads = db.session.scalars(select(Thread).where(*conditions).order_by(*RANK_ORDER)
+        threads = db.session.scalars(select(Thread).where(*conditions).options(*bare).order_by(*RANK_ORDER)
                                      .limit(per_page).offset(offset)).all()
         positioned = [(offset + index + 1, thread) for index, thread in enumerate(threads)]
     else:
         result = db.session.execute(
-            select(Thread, ranked.c.position).join(ranked, ranked.c.thread_id == Thread.id)
+            select(Thread, ranked.c.position).join(ranked, ranked.c.thread_id == Thread.id).options(*bare)
             .order_by(*_order_for(sort, ranked)).limit(per_page).offset(offset)).all()
         positioned = [(position, thread) for thread, position in result]
     rows = _build_rows(positioned, with_regions=False)
