@@ -34,6 +34,13 @@ def list_boards() -> list[Board]:
     return list(db.session.scalars(select(Board).order_by(Board.is_general, Board.position, Board.name)))
 
 
+def board_names() -> dict[str, str]:
+    """slug -> name of every board, in the home page's order (for filter menus: two columns,
+    not whole boards)."""
+    return dict(db.session.execute(select(Board.slug, Board.name)
+                                   .order_by(Board.is_general, Board.position, Board.name)).all())
+
+
 def get_board(slug: str) -> Board:
     board = db.session.scalar(select(Board).where(Board.slug == slug))
     if board is None:

@@ -32,7 +32,7 @@ class SearchForm(Form):
 @bp.get("/search")
 def results():
     form = SearchForm(request.args)
-    form.board.choices = _choices("Tous les forums", {b.slug: b.name for b in board_service.list_boards()})
+    form.board.choices = _choices("Tous les forums", board_service.board_names())
     raw_page = request.args.get("page", "1").strip()
     page = int(raw_page) if raw_page.isdigit() and len(raw_page) < 7 else 1
     found = None
