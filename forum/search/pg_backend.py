@@ -31,6 +31,7 @@ from forum.search import querying, synonyms
 from forum.search.analysis import _ACCENT_RESTORES, STOP_WORDS, WORD_RE, fold, words
 from forum.search.documents import NO_STATUS, build_documents
 from forum.search.excerpts import SCAN_CHARS, excerpt, highlight
+from forum.search.hits import load_hit_threads
 from forum.search.parsing import ParsedQuery
 from forum.search.pg_schema import (
     MAX_INDEXED_CHARS,
@@ -171,7 +172,7 @@ def _search_index(results: SearchResults, parsed: ParsedQuery, compiled, filters
                                        "contiennent une partie.")
         results.total = total
         headlines = _headlines(rows, compiled.terms)
-    threads = querying._load_threads(rows)
+    threads = load_hit_threads(rows)
     results.hits = [SearchHit(threads[tid], *headlines.get(tid, (escape(threads[tid].title), Markup(""))))
                     for tid in rows if tid in threads]
 

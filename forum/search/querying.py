@@ -21,6 +21,7 @@ from forum.models.threads import slugify
 from forum.search import fallback, storage, synonyms
 from forum.search.analysis import WORD_RE, query_terms, words
 from forum.search.excerpts import excerpt, highlight
+from forum.search.hits import HitThread, load_hit_threads
 from forum.search.parsing import ParsedQuery, kind_code, parse, status_code
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ DEGRADED_NOTICE = ("La recherche complète est momentanément indisponible : voi
 
 @dataclass
 class SearchHit:
-    thread: Thread
+    thread: HitThread | Thread  # a Thread from the database fallback
     title_html: Markup
     excerpt_html: Markup
 
@@ -239,7 +240,7 @@ def _search_index(results: SearchResults, parsed: ParsedQuery, compiled: Compile
     results.total = len(hits)
     page = hits[(results.page - 1) * per_page: results.page * per_page]
     found = [(int(hit["thread_id"]), hit["body"]) for hit in page]
-    threads = _load_threads([tid for tid, _ in found])
+    threads = load_hit_threads([tid for tid, _ in found])
     results.hits = [SearchHit(threads[tid], highlight(threads[tid].title, compiled.terms),
                               excerpt(body, compiled.terms))
                     for tid, body in found if tid in threads]

@@ -8,7 +8,7 @@ import pytest
 from forum import search
 from forum.extensions import db
 from forum.search import storage
-from forum.services import statuses
+from forum.services import privacy, statuses
 from tests.factories import make_board, make_post, make_request, make_thread, make_user
 
 
@@ -154,3 +154,18 @@ def test_outside_tests_the_queue_is_applied_once_the_response_is_sent(client, co
         app.testing = True
     assert db.session.scalar(select(func.count()).select_from(IndexTask)) == 0
     assert [h.thread.id for h in search.query("zygomatique").hits] == [content["tip"].id]
+
+
+def test_results_show_the_author_and_a_deleted_author_as_former_member(client, content):
+    page = client.get("/search?q=dmp").get_data(as_text=True)
+    author = content["tip"].author
+    assert f'<a class="author" href="/u/{author.id}">Claire Martin</a>' in page
+    gone = make_user(display_name="Bernard Supprimé", password="mot-de-passe-solide")
+    make_thread(content["tip"].board, gone, kind="tip", title="Export DMP du soir", body="Rien.")
+    db.session.commit()
+    search.apply_pending()
+    privacy.delete_account(gone, "mot-de-passe-solide")
+    db.session.commit()
+    page = client.get("/search?q=dmp").get_data(as_text=True)
+    assert "3 sujets trouvés" in page and "Bernard Supprimé" not in page
+    assert '<span class="author">Ancien membre</span>' in page
