@@ -4,10 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import defaultload, lazyload
 
 from forum.extensions import db
-from forum.models import KINDS, Board, Thread
+from forum.models import KINDS, Board, Thread, User
 from forum.services.errors import NotFound
 
 # Filters offered on the questions tab (?filtre=…) and sorts on the tips tab (?tri=…).
@@ -80,10 +80,12 @@ def list_threads(board: Board, *, kind: str | None = None, question_filter: str 
     else:
         order = (Thread.pinned.desc(), Thread.last_activity_at.desc(), Thread.id.desc())
     # Page the ids alone on the listing index first ("deferred join"), so deep pages do not join
-    # authors for every skipped row; the board is already in the session, no need to join it again.
+    # authors for every skipped row; the board is already in the session, no need to join it again,
+    # and a row shows its author's name, not their structure.
     page_ids = (select(Thread.id).where(*conditions).order_by(*order)
                 .offset((page - 1) * per_page).limit(per_page))
-    query = select(Thread).where(Thread.id.in_(page_ids)).options(lazyload(Thread.board)).order_by(*order)
+    query = (select(Thread).where(Thread.id.in_(page_ids)).order_by(*order)
+             .options(lazyload(Thread.board), defaultload(Thread.author).lazyload(User.structure)))
     return ThreadListing(threads=list(db.session.scalars(query)), page=page, pages=pages, total=total)
 
 
