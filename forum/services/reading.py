@@ -65,19 +65,26 @@ def thread_posts(thread: Thread, page: int | None, per_page: int) -> PostsPage:
     no replies, and the page says so).
 
     Authors and their structures are loaded with the posts: a fixed number of statements
-    whatever the number of replies shown.
+    whatever the number of replies shown. A page that has replies counts them all in the same
+    statement (a window count), so the usual thread page runs two.
     """
     first_post = db.session.scalar(select(Post).where(Post.thread_id == thread.id, Post.is_first.is_(True)))
-    total = db.session.scalar(
-        select(func.count(Post.id)).where(Post.thread_id == thread.id, Post.is_first.is_(False)))
+    is_reply = (Post.thread_id == thread.id, Post.is_first.is_(False))
+    replies: list[Post] = []
+    total = None
+    if page is not None and page >= 1:
+        rows = db.session.execute(select(Post, func.count().over()).where(*is_reply).order_by(Post.id)
+                                  .offset((page - 1) * per_page).limit(per_page)).all()
+        replies = [post for post, _ in rows]
+        total = rows[0][1] if rows else None
+    if total is None:  # the last page was asked for, or this page is past the end
+        total = db.session.scalar(select(func.count(Post.id)).where(*is_reply)) or 0
     pages = max(1, -(-total // per_page))
     if page is None:
         page = pages
-    replies: list[Post] = []
-    if 1 <= page <= pages and total:
-        replies = list(db.session.scalars(
-            select(Post).where(Post.thread_id == thread.id, Post.is_first.is_(False))
-            .order_by(Post.id).offset((page - 1) * per_page).limit(per_page)))
+        if total:
+            replies = list(db.session.scalars(select(Post).where(*is_reply).order_by(Post.id)
+                                              .offset((page - 1) * per_page).limit(per_page)))
     return PostsPage(first_post=first_post, replies=replies, page=page, pages=pages, reply_total=total)
 
 

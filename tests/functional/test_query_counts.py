@@ -108,3 +108,24 @@ def test_thread_page_reads_the_thread_row_once(client, count_queries, login):
         assert client.get(url).status_code == 200
     thread_reads = [s for s in counter.statements if s.lstrip().startswith("SELECT threads.id, threads.board_id")]
     assert len(thread_reads) == 1, thread_reads
+
+
+def test_thread_page_counts_replies_in_the_statement_that_reads_them(app, client, count_queries):
+    thread = make_thread()
+    per_page = app.config["POSTS_PER_PAGE"]
+    for _ in range(per_page + 3):
+        make_post(thread, make_user())
+    db.session.commit()
+    url = f"/t/{thread.id}"
+
+    def post_statements(query: str) -> tuple[list[str], str]:
+        db.session.expunge_all()
+        with count_queries() as counter:
+            response = client.get(url + query)
+        return [s for s in counter.statements if "FROM posts" in s], response.get_data(as_text=True)
+
+    statements, page = post_statements("?page=2")
+    assert len(statements) == 2  # the opening post, then page 2 with the count of every reply
+    assert "Page 2 sur 2" in page
+    statements, page = post_statements("?page=9")  # past the end: then a count says how far
+    assert len(statements) == 3 and "Cette page n'existe pas" in page
