@@ -234,8 +234,9 @@ def update_profile(user: User, display_name: str, profession: str, structure_nam
     region = clean_region(region)
     bio = clean_bio(bio)
     structure = get_or_create_structure(structure_name, region, structure_kind)
-    user.display_name, user.profession, user.region, user.bio = display_name, profession, region, bio
+    # Compared before the assignment: a change of profession alone must refresh the figures too.
     changed_weight = (profession, structure.id) != (user.profession, user.structure_id)
+    user.display_name, user.profession, user.region, user.bio = display_name, profession, region, bio
     user.structure_id = structure.id
     user.structure = structure
     db.session.flush()

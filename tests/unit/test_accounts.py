@@ -209,3 +209,23 @@ def test_cli_account_refuses_duplicate_email_and_short_password(app):
         accounts.create_account_from_cli("ADMIN@example.org", "motdepasse-solide", "admin")
     with pytest.raises(ValidationError, match="10 caractères"):
         accounts.create_account_from_cli("neuf@example.org", "court", "admin")
+
+
+def test_changing_profession_alone_refreshes_the_figures_of_requests_voted_on(app):
+    from forum.services import ranking
+    from tests.factories import make_request, make_structure, make_vote
+
+    structure = make_structure(name="MSP des Tilleuls")
+    request = make_request()
+    doctor = make_user(profession="medecin_generaliste", structure=structure, uses=[request.board])
+    nurse = make_user(profession="infirmier", structure=structure, uses=[request.board])
+    make_vote(request, doctor, "important")
+    make_vote(request, nurse, "utile")
+    db.session.commit()
+    assert db.session.get(type(request), request.id).profession_count == 2
+    accounts.update_profile(nurse, nurse.display_name, "medecin_generaliste", "MSP des Tilleuls",
+                            structure.kind, structure.region or "Bretagne", None)
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(type(request), request.id).profession_count == 1
+    assert ranking.stored_figures_mismatches() == []
