@@ -30,11 +30,12 @@ class BaseConfig:
     SEARCH_SYNC_AFTER_REQUEST = True
     # Index updates are applied by each worker at most once per this many seconds, in a background
     # thread, so a burst of replies costs one index commit (0: after each response instead). Each
-    # Whoosh commit has a fixed cost (writer, new segment, merges): under the mixed benchmark,
-    # 2 s instead of 0.5 s gave 281 instead of 262 req/s in two consecutive runs (this machine
-    # drifts by more than that over an hour). A new reply is then searchable within about 3 s
-    # (this delay plus SEARCH_REFRESH_SECONDS).
-    SEARCH_APPLY_DELAY = 2.0
+    # Whoosh commit writes a segment and merges small ones, whatever the number of threads in it:
+    # under the mixed benchmark, 2 s instead of 0.5 s gave 281 instead of 262 req/s, and 5 s
+    # instead of 2 s cost 3 to 6 % less CPU per request (bench.compare, side by side). A new reply
+    # is then searchable within about 6 s (this delay plus SEARCH_REFRESH_SECONDS), as search
+    # engines refresh their index every few seconds under load.
+    SEARCH_APPLY_DELAY = 5.0
     # Seconds another worker's index changes may take to show in this worker's search results
     # (each worker then reopens the index at most once per period; its own changes show at once).
     SEARCH_REFRESH_SECONDS = 1.0
