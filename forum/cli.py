@@ -125,19 +125,21 @@ def import_dataset(directory: Path, workers: int | None) -> None:
 @click.command("recount")
 @click.option("--check", is_flag=True, help="Lister les compteurs faux sans rien modifier (code 1 s'il y en a).")
 def recount(check: bool) -> None:
-    """Recompute the denormalised counters (replies, threads per kind, posts) from the rows."""
-    from forum.services import counters
+    """Recompute the denormalised counters (replies, threads per kind, posts) and the requests'
+    ranking figures (score, counts, breakdowns of the votes) from the rows."""
+    from forum.services import counters, ranking
 
     if check:
-        problems = counters.counter_mismatches()
+        problems = counters.counter_mismatches() + ranking.stored_figures_mismatches()
         for problem in problems:
             click.echo(problem)
         click.echo(f"{len(problems)} compteur(s) faux.")
         sys.exit(1 if problems else 0)
     totals = counters.recount_all()
+    requests = ranking.refresh_scores()
     db.session.commit()
     click.echo(f"Compteurs recalculés : {totals['boards']} forums, {totals['threads']} sujets, "
-               f"{totals['users']} membres.")
+               f"{totals['users']} membres ; chiffres de {requests} demandes.")
 
 
 def _apply_search_queue() -> None:

@@ -5,7 +5,7 @@ import re
 import unicodedata
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
@@ -76,6 +76,10 @@ class Thread(db.Model):
     uncounted_vote_count: Mapped[int] = mapped_column(default=0)
     structure_count: Mapped[int] = mapped_column(default=0)
     profession_count: Mapped[int] = mapped_column(default=0)
+    # Counted votes by importance and by profession code ({"importance": {...}, "professions":
+    # {...}}), stored with the figures above so ranked pages need no GROUP BY over the votes;
+    # None until the figures are next refreshed (pages then count them).
+    vote_breakdown: Mapped[dict | None] = mapped_column(JSON)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("threads.id", ondelete="SET NULL"))
 
     # Tips: the software version the tip was checked on, and peers' "utile" marks.

@@ -68,12 +68,36 @@ class RequestFigures:
     # (French label, count), most represented first.
     professions: list[tuple[str, int]] = field(default_factory=list)
     regions: list[tuple[str, int]] = field(default_factory=list)
+    # Counted votes by profession code (what is stored; `professions` is its display).
+    by_profession: dict[str, int] = field(default_factory=dict)
 
-    def stored(self) -> dict[str, int]:
+    def stored(self) -> dict:
         """The figures denormalised on Thread."""
         return {"score": self.score, "vote_count": self.vote_count,
                 "uncounted_vote_count": self.uncounted_vote_count,
-                "structure_count": self.structure_count, "profession_count": self.profession_count}
+                "structure_count": self.structure_count, "profession_count": self.profession_count,
+                "vote_breakdown": {"importance": dict(self.by_importance),
+                                   "professions": dict(sorted(self.by_profession.items()))}}
+
+    @classmethod
+    def from_thread(cls, thread: Thread) -> RequestFigures:
+        """The stored figures of a request, breakdowns included when stored."""
+        figures = cls(score=thread.score, vote_count=thread.vote_count,
+                      uncounted_vote_count=thread.uncounted_vote_count, structure_count=thread.structure_count,
+                      profession_count=thread.profession_count)
+        if thread.vote_breakdown is not None:
+            figures.by_importance.update(thread.vote_breakdown["importance"])
+            figures.by_profession = dict(thread.vote_breakdown["professions"])
+            figures.professions = _labelled(figures.by_profession)
+        return figures
+
+
+def _labelled(by_profession: dict[str, int]) -> list[tuple[str, int]]:
+    """(French label, count) of profession codes, most represented first."""
+    labelled: Counter[str] = Counter()
+    for code, count in by_profession.items():
+        labelled[PROFESSIONS.get(code, code)] += count
+    return sorted(labelled.items(), key=lambda item: (-item[1], item[0]))
 
 
 def score_votes(votes: Iterable[VoteFact]) -> RequestFigures:
@@ -96,8 +120,8 @@ def score_votes(votes: Iterable[VoteFact]) -> RequestFigures:
     figures.score = sum(min(points, STRUCTURE_CAP) for points in points_by_structure.values())
     figures.structure_count = len(points_by_structure)
     figures.profession_count = len(professions)
-    figures.professions = sorted(((PROFESSIONS.get(p, p), n) for p, n in professions.items()),
-                                 key=lambda item: (-item[1], item[0]))
+    figures.by_profession = dict(professions)
+    figures.professions = _labelled(figures.by_profession)
     figures.regions = sorted(regions.items(), key=lambda item: (-item[1], item[0]))
     return figures
 
@@ -348,14 +372,25 @@ def _build_rows(positioned: list[tuple[int, Thread]], board_id: int | None = Non
 def displayed_figures(threads: list[Thread], board_id: int | None = None,
                       with_regions: bool = True) -> dict[int, RequestFigures]:
     """Figures of ranked rows: the stored ones (what the order used) plus the breakdowns by
-    importance, profession and region (regions only when asked: exports show them, pages do not),
-    counted in SQL (one GROUP BY over the counted votes) so a page of much-voted requests does not
-    load every vote. `board_id`: all rows are on it."""
-    figures = {thread.id: RequestFigures(
-        score=thread.score, vote_count=thread.vote_count, uncounted_vote_count=thread.uncounted_vote_count,
-        structure_count=thread.structure_count, profession_count=thread.profession_count) for thread in threads}
-    if not figures:
-        return figures
+    importance, profession and region (regions only when asked: exports show them, pages do not).
+    Pages read the breakdowns stored with the figures; regions, and requests whose breakdown is
+    not stored yet, are counted in SQL (one GROUP BY over the counted votes) so a page of
+    much-voted requests does not load every vote. `board_id`: all rows are on it."""
+    figures = {thread.id: RequestFigures.from_thread(thread) for thread in threads}
+    if with_regions:
+        return _counted_figures(figures, board_id, with_regions=True) if figures else figures
+    unstored = {thread.id: figures[thread.id] for thread in threads if thread.vote_breakdown is None}
+    if unstored:
+        _counted_figures(unstored, None, with_regions=False)
+    return figures
+
+
+def _counted_figures(figures: dict[int, RequestFigures], board_id: int | None,
+                     with_regions: bool) -> dict[int, RequestFigures]:
+    """`figures` with their breakdowns counted from the votes (replacing any stored ones)."""
+    for figure in figures.values():
+        figure.by_importance = dict.fromkeys(IMPORTANCES, 0)
+        figure.by_profession, figure.professions = {}, []
     keys = [Vote.thread_id, Vote.importance, User.profession]
     if with_regions:
         keys.append(func.coalesce(User.region, Structure.region))
@@ -365,14 +400,15 @@ def displayed_figures(threads: list[Thread], board_id: int | None = None,
         for row in db.session.execute(query):
             thread_id, importance, profession, count = row[0], row[1], row[2], row[-1]
             counts[thread_id]["importance"][importance] += count
-            counts[thread_id]["profession"][PROFESSIONS.get(profession, profession)] += count
+            counts[thread_id]["profession"][profession] += count
             if with_regions and row[3]:
                 counts[thread_id]["region"][row[3]] += count
     for thread_id, figure in figures.items():
         breakdown = counts.get(thread_id)
         if breakdown:
             figure.by_importance.update(breakdown["importance"])
-            figure.professions = sorted(breakdown["profession"].items(), key=lambda item: (-item[1], item[0]))
+            figure.by_profession = dict(breakdown["profession"])
+            figure.professions = _labelled(figure.by_profession)
             figure.regions = sorted(breakdown["region"].items(), key=lambda item: (-item[1], item[0]))
     return figures
 
@@ -400,12 +436,15 @@ def stored_figures_mismatches() -> list[str]:
     """Requests whose stored figures differ from a recount (for tests and `recount --check`)."""
     stored = {row.id: row for row in db.session.execute(
         select(Thread.id, Thread.score, Thread.vote_count, Thread.uncounted_vote_count,
-               Thread.structure_count, Thread.profession_count).where(Thread.kind == "request"))}
+               Thread.structure_count, Thread.profession_count, Thread.vote_breakdown)
+        .where(Thread.kind == "request"))}
     ids = list(stored)
     problems = []
     for thread_id, fig in figures_for(ids).items():
         row = stored[thread_id]
         actual = fig.stored()
+        if row.vote_breakdown is None:  # not stored yet (pages count it): nothing to compare
+            del actual["vote_breakdown"]
         current = {key: getattr(row, key) for key in actual}
         if current != actual:
             problems.append(f"request {thread_id}: stored {current} != {actual}")

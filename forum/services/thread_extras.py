@@ -66,7 +66,7 @@ def thread_extras(thread: Thread, user: User | None) -> dict[str, Any]:
 
 
 def _fill_request(panel: RequestPanel, thread: Thread, user: User | None) -> None:
-    panel.figures = ranking.figures_for([thread.id])[thread.id]
+    panel.figures = ranking.displayed_figures([thread], with_regions=False)[thread.id]
     panel.your_vote = votes.votes_of(user, [thread.id]).get(thread.id)
     refusal = votes.vote_refusal(user, thread)
     panel.can_vote = refusal is None

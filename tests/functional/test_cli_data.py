@@ -128,3 +128,27 @@ def test_home_page_after_seed_demo_shows_every_board_with_recent_activity(runner
     assert "Éditeur de Chorus" in page
     assert "répond plus au label V2" in page
     assert "il y a" in page
+
+
+def test_recount_fills_the_vote_breakdowns_an_upgrade_left_empty_and_checks_the_figures(runner, client):
+    runner.invoke(args=["seed-demo"])
+    voted = db.session.scalar(select(Thread).where(Thread.kind == "request", Thread.vote_count > 1).limit(1))
+    stored = voted.vote_breakdown
+    assert sum(stored["importance"].values()) == voted.vote_count
+    assert sum(stored["professions"].values()) == voted.vote_count
+    page = client.get(f"/b/{voted.board.slug}/demandes?statut={voted.status}").get_data(as_text=True)
+    db.session.execute(update(Thread).values(vote_breakdown=None))  # as migration 0010 leaves them
+    db.session.commit()
+    assert client.get(f"/b/{voted.board.slug}/demandes?statut={voted.status}").get_data(as_text=True) == page
+
+    db.session.execute(update(Thread).where(Thread.id == voted.id).values(score=voted.score + 5))
+    db.session.commit()
+    check = runner.invoke(args=["recount", "--check"])
+    assert check.exit_code == 1 and f"request {voted.id}: stored" in check.output
+
+    fix = runner.invoke(args=["recount"])
+    assert fix.exit_code == 0 and "demandes" in fix.output
+    db.session.expire_all()
+    assert db.session.get(Thread, voted.id).vote_breakdown == stored
+    assert runner.invoke(args=["recount", "--check"]).exit_code == 0
+    assert client.get(f"/b/{voted.board.slug}/demandes?statut={voted.status}").get_data(as_text=True) == page
