@@ -8,8 +8,9 @@ board relaxes the rule (``Board.votes_require_usage`` False; general boards have
 never require it). A user without a structure is their own single-user structure.
 
 `score_votes` is the pure rule. The figures it gives are stored on the thread (denormalised, see
-`refresh_request` / `refresh_scores`) so a board's ranking is one indexed ORDER BY; the details
-shown on a page (by importance, professions, regions) are counted in SQL for the page's rows.
+`refresh_request` / `refresh_scores`) so a board's ranking is one indexed ORDER BY; so are the
+breakdowns a page shows (by importance, by profession: `Thread.vote_breakdown`). Regions, which
+only exports show, are counted in SQL for the rows exported.
 """
 from __future__ import annotations
 
