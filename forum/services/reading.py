@@ -70,21 +70,23 @@ def thread_posts(thread: Thread, page: int | None, per_page: int) -> PostsPage:
     """
     first_post = db.session.scalar(select(Post).where(Post.thread_id == thread.id, Post.is_first.is_(True)))
     is_reply = (Post.thread_id == thread.id, Post.is_first.is_(False))
-    replies: list[Post] = []
+
+    def count() -> int:
+        return db.session.scalar(select(func.count(Post.id)).where(*is_reply)) or 0
+
     total = None
-    if page is not None and page >= 1:
+    if page is None:  # the last page: how many there are comes first
+        total = count()
+        page = max(1, -(-total // per_page))
+    replies: list[Post] = []
+    if page >= 1 and total != 0:
         rows = db.session.execute(select(Post, func.count().over()).where(*is_reply).order_by(Post.id)
                                   .offset((page - 1) * per_page).limit(per_page)).all()
         replies = [post for post, _ in rows]
-        total = rows[0][1] if rows else None
-    if total is None:  # the last page was asked for, or this page is past the end
-        total = db.session.scalar(select(func.count(Post.id)).where(*is_reply)) or 0
+        total = rows[0][1] if rows else total
+    if total is None:  # page 0, or past the end: the count alone says how far
+        total = count()
     pages = max(1, -(-total // per_page))
-    if page is None:
-        page = pages
-        if total:
-            replies = list(db.session.scalars(select(Post).where(*is_reply).order_by(Post.id)
-                                              .offset((page - 1) * per_page).limit(per_page)))
     return PostsPage(first_post=first_post, replies=replies, page=page, pages=pages, reply_total=total)
 
 
