@@ -29,16 +29,19 @@ class ThreadListing:
         return self.page is None or (self.total > 0 and not 1 <= self.page <= self.pages)
 
 
+# Software boards first, in catalogue order, then the general ones.
+BOARD_ORDER = (Board.is_general, Board.position, Board.name)
+
+
 def list_boards() -> list[Board]:
     """All boards for the home page, software boards first, with the last thread loaded."""
-    return list(db.session.scalars(select(Board).order_by(Board.is_general, Board.position, Board.name)))
+    return list(db.session.scalars(select(Board).order_by(*BOARD_ORDER)))
 
 
 def board_names() -> dict[str, str]:
     """slug -> name of every board, in the home page's order (for filter menus: two columns,
     not whole boards)."""
-    return dict(db.session.execute(select(Board.slug, Board.name)
-                                   .order_by(Board.is_general, Board.position, Board.name)).all())
+    return dict(db.session.execute(select(Board.slug, Board.name).order_by(*BOARD_ORDER)).all())
 
 
 def get_board(slug: str) -> Board:

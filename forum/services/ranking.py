@@ -98,7 +98,12 @@ def _labelled(by_profession: dict[str, int]) -> list[tuple[str, int]]:
     labelled: Counter[str] = Counter()
     for code, count in by_profession.items():
         labelled[PROFESSIONS.get(code, code)] += count
-    return sorted(labelled.items(), key=lambda item: (-item[1], item[0]))
+    return _most_first(labelled)
+
+
+def _most_first(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """(name, count) pairs, largest count first, then by name."""
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
 def score_votes(votes: Iterable[VoteFact]) -> RequestFigures:
@@ -123,7 +128,7 @@ def score_votes(votes: Iterable[VoteFact]) -> RequestFigures:
     figures.profession_count = len(professions)
     figures.by_profession = dict(professions)
     figures.professions = _labelled(figures.by_profession)
-    figures.regions = sorted(regions.items(), key=lambda item: (-item[1], item[0]))
+    figures.regions = _most_first(regions)
     return figures
 
 
@@ -410,7 +415,7 @@ def _counted_figures(figures: dict[int, RequestFigures], board_id: int | None,
             figure.by_importance.update(breakdown["importance"])
             figure.by_profession = dict(breakdown["profession"])
             figure.professions = _labelled(figure.by_profession)
-            figure.regions = sorted(breakdown["region"].items(), key=lambda item: (-item[1], item[0]))
+            figure.regions = _most_first(breakdown["region"])
     return figures
 
 
