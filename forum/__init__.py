@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 
 from forum.config import ENV_OVERRIDES, BaseConfig, load_secret_key
+from forum.web.urls import configure_public_url, external_url
 
 
 def create_app(config: Mapping[str, Any] | type | None = None) -> Flask:
@@ -26,6 +27,7 @@ def create_app(config: Mapping[str, Any] | type | None = None) -> Flask:
     from forum.web import register_blueprints
     from forum.web.errors import register_error_handlers
     from forum.web.filters import register_filters
+    from forum.web.input_filter import register_input_filter
     from forum.web.security import register_security
 
     extensions.db.init_app(app)
@@ -39,6 +41,8 @@ def create_app(config: Mapping[str, Any] | type | None = None) -> Flask:
     register_cli(app)
     register_error_handlers(app)
     register_filters(app)
+    register_input_filter(app)  # last: it keeps any request class set above
+    app.add_template_global(external_url)  # absolute links in templates (printable export)
     return app
 
 
@@ -75,6 +79,7 @@ def _configure(app: Flask, config: Mapping[str, Any] | type | None) -> None:
     for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if app.config.get(key) is None:
             app.config[key] = secure
+    configure_public_url(app)  # PUBLIC_BASE_URL checked (required in production), TRUSTED_HOSTS derived
 
 
 def cookies_secure(app: Flask) -> bool:

@@ -11,6 +11,9 @@ ENV_OVERRIDES = (
     "DATABASE_URL", "SECRET_KEY", "SEARCH_INDEX_DIR", "SEARCH_BACKEND", "FORUM_ENV",
     "RATELIMIT_ENABLED", "RATELIMIT_STORAGE_URI", "PROXY_FIX", "SEARCH_REFRESH_SECONDS",
     "SEARCH_APPLY_DELAY",
+    # The public address every absolute link is built from (required in production), and the host
+    # names the site answers, comma-separated (default: derived from PUBLIC_BASE_URL).
+    "PUBLIC_BASE_URL", "TRUSTED_HOSTS",
     "MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_SENDER",
 )
 
@@ -65,12 +68,26 @@ class BaseConfig:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # « Se souvenir de moi »: seconds a remember-me log-in lasts, enforced server-side too (the token
+    # of each log-in is stored hashed with its expiry, forum.services.sessions). Log-out ends every
+    # session and remember-me token of the member, in every browser.
     REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+    # Name of the remember-me cookie (a random token per log-in, set by forum.web.auth).
+    REMEMBER_COOKIE_NAME = "remember_token"
     # CSRF tokens live as long as the session.
     WTF_CSRF_TIME_LIMIT = None
-    # Public address of the site, used in export links when no request is around (CLI `export-requests`).
+    # Public address of the site: scheme, host, optional port and path prefix, no trailing slash
+    # ("https://clubs.example.org", "https://example.org/forum"). Every absolute link (password-reset
+    # e-mails, feeds, API, exports, notifications) is built from it (forum.web.urls.external_url),
+    # never from the request's Host header. Required in production: with FORUM_ENV=production the
+    # app refuses to start when it is unset or left at this development default (`make run`).
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
-    # Flask SERVER_NAME: None serves any host name (set it only behind a fixed public name).
+    # Host names the app answers (Flask's TRUSTED_HOSTS; the port is not compared); any other Host
+    # header gets a French 400. None derives it: the host of PUBLIC_BASE_URL, plus 127.0.0.1 and
+    # localhost outside production. A list, or from the environment names separated by commas
+    # ("clubs.example.org,www.clubs.example.org"); a leading dot accepts subdomains; "*" any host.
+    TRUSTED_HOSTS: list[str] | str | None = None
+    # Flask SERVER_NAME: None serves any host name allowed by TRUSTED_HOSTS.
     SERVER_NAME = None
     PREFERRED_URL_SCHEME = "http"
 
@@ -98,10 +115,14 @@ class BaseConfig:
     RATELIMIT_STORAGE_URI = "memory://"
     # A broken storage (Redis down) must not take the site down: let requests through and log it.
     RATELIMIT_SWALLOW_ERRORS = True
-    # Failed log-ins per submitted e-mail (whether an account exists or not) and per client address.
-    # Successful log-ins do not count.
+    # Failed log-ins (successful ones do not count). ACCOUNT counts per submitted e-mail (whether an
+    # account exists or not) AND client address: guessing from one address is slowed down, while the
+    # owner, from an address without failures, still logs in. ADDRESS counts per client address,
+    # whatever the e-mail. ACCOUNT_CEILING counts per e-mail from all addresses together, far higher:
+    # it stops guessing spread over many addresses (it can then refuse the owner too, for a while).
     RATELIMIT_LOGIN_ACCOUNT = "5/minute;20/hour"
     RATELIMIT_LOGIN_ADDRESS = "10/minute;60/hour"
+    RATELIMIT_LOGIN_ACCOUNT_CEILING = "100/hour;500/day"
     # Refused registrations per address (a taken e-mail counts): slows down probing which e-mails
     # have an account; colleagues registering from one health centre succeed and are not counted.
     RATELIMIT_REGISTER = "5/minute;20/hour"
@@ -147,6 +168,8 @@ class ProductionConfig(BaseConfig):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    # PUBLIC_BASE_URL must be set (environment or instance/config.py): the factory refuses to start
+    # with the development default; TRUSTED_HOSTS is then its host only.
 
 
 class TestConfig(BaseConfig):
@@ -156,6 +179,9 @@ class TestConfig(BaseConfig):
     # Tests apply the index queue explicitly, or let the after-request hook do it.
     SEARCH_SYNC_AFTER_REQUEST = True
     SECRET_KEY = "test-secret-key"
+    # The test client's default host: absolute links read http://localhost/…; TRUSTED_HOSTS is
+    # derived from it (localhost, plus 127.0.0.1 for the servers of tests/live_server.py).
+    PUBLIC_BASE_URL = "http://localhost"
     # Tests read the index right after writing it, from several processes too.
     SEARCH_REFRESH_SECONDS = 0.0
     SEARCH_APPLY_DELAY = 0.0

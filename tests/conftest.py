@@ -186,7 +186,7 @@ def auth(client):
 def log_in(client, user):
     """Log `client` in as `user` without going through the form (Flask-Login's session keys)."""
     with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()  # "<id>.<credentials fingerprint>"
+        session["_user_id"] = user.get_id()  # "<id>.<session fingerprint>"
         session["_fresh"] = True
     return user
 

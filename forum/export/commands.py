@@ -43,7 +43,7 @@ def export_requests(slug: str, fmt: str, output: Path | None, statuses: tuple[st
                     active_to: str | None) -> None:
     """Export a board's ranked requests (aggregates only) as CSV, XLSX, Markdown, JSON or printable HTML.
 
-    Links point to PUBLIC_BASE_URL (default http://127.0.0.1:5000)."""
+    Links point to PUBLIC_BASE_URL (default http://127.0.0.1:5000, the address of `make run`)."""
     from forum import export
     from forum.models._time import utcnow
     from forum.services import boards
@@ -63,8 +63,8 @@ def export_requests(slug: str, fmt: str, output: Path | None, statuses: tuple[st
         statuses=wanted or export.ExportFilters().statuses, min_score=min_score,
         created_from=_day(created_from, "--created-from"), created_to=_day(created_to, "--created-to"),
         active_from=_day(active_from, "--active-from"), active_to=_day(active_to, "--active-to"))
-    base = current_app.config.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
-    with current_app.test_request_context(base_url=base):
+    # Links come from PUBLIC_BASE_URL (forum.web.urls); the request context serves the templates.
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
         rows = export.board_rows(board, filters)
         data = export.write(rows, fmt, title=f"Demandes d'évolution – {board.name}", board=board.name,
                             generated_at=utcnow(), filters=filters.describe())

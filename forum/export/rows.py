@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_request_context, url_for
 from sqlalchemy import func, select
 
 from forum.extensions import db
@@ -16,10 +15,10 @@ from forum.models import IMPORTANCES, STATUSES, Board, Livrable, LivrableItem, S
 from forum.models.threads import slugify
 from forum.services import ranking
 from forum.services.ranking import RankedRow
+from forum.web.urls import external_url
 
 PARIS = ZoneInfo("Europe/Paris")
 ANSWER_BY = {"editor": "éditeur", "federation": "fédération"}
-DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
 
 @dataclass(frozen=True)
@@ -127,16 +126,12 @@ def importance_text(by_importance: dict[str, int]) -> str:
 
 
 def link_builder() -> Callable[[int | None, str], str]:
-    """Absolute thread URLs: from the request's host on the web, else from PUBLIC_BASE_URL (CLI).
+    """Absolute thread URLs under PUBLIC_BASE_URL, on the web and from the CLI alike (never from
+    the request's Host header).
 
-    url_for is called once; the other links reuse its pattern (2,500 url_for calls cost more than
+    external_url is called once; the other links reuse its pattern (2,500 URL builds cost more than
     the whole CSV)."""
-    if has_request_context():
-        sample = url_for("threads.show", thread_id=987654321, slug="s", _external=True)
-    else:
-        base = current_app.config.get("PUBLIC_BASE_URL", DEFAULT_BASE_URL)
-        with current_app.test_request_context(base_url=base):
-            sample = url_for("threads.show", thread_id=987654321, slug="s", _external=True)
+    sample = external_url("threads.show", thread_id=987654321, slug="s")
     head, tail = sample.split("987654321/s", 1)
 
     def link(thread_id: int | None, title: str) -> str:

@@ -13,10 +13,11 @@ from forum.models.requests import (
     TipUseful,
     Vote,
 )
+from forum.models.submissions import FormSubmission
 from forum.models.threads import CLOSED_STATUSES, KINDS, STATUSES, Post, PostRevision, Thread
 
 __all__ = [
-    "AuditEntry", "Livrable", "LivrableItem", "ModeratorScope", "REPORT_REASONS", "Report",
+    "AuditEntry", "FormSubmission", "Livrable", "LivrableItem", "ModeratorScope", "REPORT_REASONS", "Report",
     "Board", "CLOSED_STATUSES", "DatasetImport", "Editor", "IMPORTANCES", "IndexTask", "KINDS", "LABEL_LEVELS",
     "PROFESSIONS", "Post", "PostRevision", "REGIONS", "ROLES", "RequestMerge", "STATUSES",
     "SoftwareUse", "StatusChange", "Structure", "Thread", "TipConfirmation", "TipUseful", "User",

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -99,6 +99,9 @@ class User(UserMixin, db.Model):
     # A moderator may suspend a member for a period, with a reason shown to them.
     suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     suspension_reason: Mapped[str | None] = mapped_column(String(500))
+    # Mixed into every session and « se souvenir de moi » token (session_fingerprint): raising it
+    # ends them all (log-out, new password; forum.services.sessions).
+    session_version: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     structure: Mapped[Structure | None] = relationship(lazy="joined")
     editor: Mapped[Editor | None] = relationship()
@@ -107,7 +110,9 @@ class User(UserMixin, db.Model):
     )
 
     def set_password(self, password: str) -> None:
+        """Set a new password, which ends every session and remember-me token of the account."""
         self.password_hash = generate_password_hash(password, method="scrypt")
+        self.session_version = (self.session_version or 0) + 1
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
@@ -115,15 +120,22 @@ class User(UserMixin, db.Model):
     @property
     def credentials_fingerprint(self) -> str:
         """Short digest of the id, email and password hash: changes whenever the password is set
-        (reset, account deletion). Password-reset tokens and login sessions carry it, so setting a
-        new password voids every earlier token and ends every session open elsewhere."""
+        (reset, account deletion). Password-reset tokens carry it, so setting a new password voids
+        every earlier token."""
         material = f"{self.id}:{self.email}:{self.password_hash or '-'}"
         return hashlib.sha256(material.encode("utf-8")).hexdigest()[:20]
 
+    @property
+    def session_fingerprint(self) -> str:
+        """The credentials fingerprint mixed with the session version: changes with a new password
+        and at every log-out, which thereby ends every session of the account."""
+        material = f"{self.credentials_fingerprint}:{self.session_version or 0}"
+        return hashlib.sha256(material.encode("utf-8")).hexdigest()[:20]
+
     def get_id(self) -> str:
-        """Flask-Login's session and remember-me value: "<id>.<credentials fingerprint>"
-        (see forum.web._init_login, which refuses a value whose fingerprint is stale)."""
-        return f"{self.id}.{self.credentials_fingerprint}"
+        """Flask-Login's session value: "<id>.<session fingerprint>" (see forum.web._init_login,
+        which refuses a value whose fingerprint is stale)."""
+        return f"{self.id}.{self.session_fingerprint}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login: deleted accounts cannot be logged into
@@ -167,3 +179,24 @@ class SoftwareUse(db.Model):
 
 
 Index("ix_software_uses_board_id", SoftwareUse.board_id)
+
+
+class RememberToken(db.Model):
+    """One « se souvenir de moi » log-in: the cookie holds a random token, this row its SHA-256.
+
+    A new token at every log-in; valid until `expires_at` (REMEMBER_COOKIE_DURATION after the
+    log-in) and while the member's session version is the one it was issued under (log-out and a
+    new password raise it). See forum.services.sessions.
+    """
+
+    __tablename__ = "remember_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    session_version: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

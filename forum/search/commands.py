@@ -5,9 +5,24 @@ import sys
 import time
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 search_cli = AppGroup("search", help="Index de recherche.")
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Erreur : {message}", err=True)
+    sys.exit(2)
+
+
+def _index_dir_problem() -> str | None:
+    """What prevents writing the Whoosh index (a file where its directory should be…), or None."""
+    from forum.search import storage
+
+    if (current_app.config.get("SEARCH_BACKEND") or "whoosh") != "whoosh":
+        return None
+    return storage.unusable_root(storage.root_dir(current_app.config))
 
 
 @search_cli.command("reindex")
@@ -21,6 +36,9 @@ def reindex_command(quiet: bool, if_missing: bool) -> None:
     if if_missing and status()["error"] is None:
         click.echo("Index de recherche présent : rien à reconstruire.")
         return
+    problem = _index_dir_problem()
+    if problem:
+        _fail(problem)
     started = time.monotonic()
 
     def progress(done: int, total: int) -> None:
@@ -32,8 +50,9 @@ def reindex_command(quiet: bool, if_missing: bool) -> None:
     try:
         count = reindex(progress=progress)
     except ReindexError as exc:
-        click.echo(f"Erreur : {exc.message}", err=True)
-        sys.exit(2)
+        _fail(exc.message)
+    except OSError as exc:  # the disk refused: full, read-only, removed meanwhile…
+        _fail(f"impossible d'écrire l'index de recherche : {exc}.")
     if not quiet:
         click.echo("", err=True)
     click.echo(f"Index reconstruit : {count} sujets en {time.monotonic() - started:.1f} s.")
@@ -46,6 +65,9 @@ def status_command() -> None:
 
     info = status()
     click.echo(f"Répertoire : {info['directory']}")
+    problem = _index_dir_problem()
+    if problem:
+        click.echo(f"Problème : {problem}")
     if info["error"]:
         click.echo(f"Index : indisponible ({info['error']}). Lancez `flask --app forum search reindex`.")
     else:

@@ -49,6 +49,24 @@ def root_dir(app_config: dict) -> Path:
     return Path(app_config["SEARCH_INDEX_DIR"])
 
 
+def unusable_root(root: Path) -> str | None:
+    """Why an index cannot be written at `root` (French, for the command line), or None.
+
+    Searching needs nothing of it: without a readable index, search falls back to the database
+    with a notice. Only a rebuild must say what to fix."""
+    existing = next((path for path in (root, *root.parents) if path.exists()), None)
+    if existing is None:
+        return None
+    if existing == root and not root.is_dir():
+        return (f"SEARCH_INDEX_DIR ({root}) est un fichier, pas un répertoire : déplacez ce fichier "
+                "ou indiquez un autre répertoire.")
+    if not existing.is_dir():
+        return f"SEARCH_INDEX_DIR ({root}) ne peut pas être créé : {existing} est un fichier."
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"SEARCH_INDEX_DIR ({root}) n'est pas accessible en écriture ({existing})."
+    return None
+
+
 def live_generation(root: Path) -> str | None:
     """Name of the live generation directory, or None when there is no index yet."""
     try:

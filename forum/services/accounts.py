@@ -20,9 +20,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from forum.extensions import db
 from forum.models import PROFESSIONS, REGIONS, ROLES, Board, Editor, Post, SoftwareUse, Structure, Thread, User
 from forum.models.accounts import STRUCTURE_KINDS, STRUCTURE_NAME_MAX
-from forum.services import ranking
+from forum.services import ranking, sessions
 from forum.services.errors import NotFound, ValidationError
+from forum.services.patient_data import check_no_patient_identifier
 from forum.services.posting import clean_version
+from forum.services.text_hygiene import clean_text, has_visible_text, reserved_role_word, visible_length
 
 PASSWORD_MIN_LENGTH = 10
 PASSWORD_MAX_LENGTH = 200  # scrypt on a huge string is a cheap denial of service
@@ -33,9 +35,11 @@ BIO_MAX_LENGTH = 500
 PROFILE_LIST_LIMIT = 20
 
 # Deliberately loose: the form checks the shape with email-validator; this guards the CLI and services.
-_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f]+\.[^@\s\x00-\x1f\x7f-\x9f]+$")
 
 DUPLICATE_EMAIL = "Un compte existe déjà avec cette adresse."
+RESERVED_NAME_MESSAGE = ("Le nom affiché ne peut pas contenir « {word} » : ce mot est réservé aux comptes des éditeurs, "
+                         "des modérateurs et de l'administration du forum. Choisissez un autre nom.")
 
 
 # --- field cleaning -------------------------------------------------------------------------------
@@ -67,14 +71,24 @@ def clean_password(password: str | None) -> str:
     return password
 
 
-def clean_display_name(name: str | None) -> str:
-    name = " ".join((name or "").split())
-    if len(name) < DISPLAY_NAME_MIN_LENGTH:
+def clean_display_name(name: str | None, *, allow_role_words: bool = False) -> str:
+    """The public name: one line without control or bidi characters, at least 2 visible characters, no
+    NIR, and unless `allow_role_words` no word of the forum's team (« éditeur », « modérateur »,
+    « support »…), so that no member looks like an editor or a moderator in replies. Staff accounts
+    and accounts made by an administrator from the command line may use them: their role was given
+    by an administrator, and « Référent Chorus (éditeur) » is true of them.
+    Raises ValidationError("display_name", …)."""
+    name = clean_text(name, multiline=False)
+    if visible_length(name, stop_at=DISPLAY_NAME_MIN_LENGTH) < DISPLAY_NAME_MIN_LENGTH:
         raise ValidationError("display_name",
-                              f"Le nom affiché doit contenir au moins {DISPLAY_NAME_MIN_LENGTH} caractères.")
+                              f"Le nom affiché doit contenir au moins {DISPLAY_NAME_MIN_LENGTH} caractères visibles.")
     if len(name) > DISPLAY_NAME_MAX_LENGTH:
         raise ValidationError("display_name",
                               f"Le nom affiché ne doit pas dépasser {DISPLAY_NAME_MAX_LENGTH} caractères.")
+    check_no_patient_identifier("display_name", name)
+    word = None if allow_role_words else reserved_role_word(name)
+    if word:
+        raise ValidationError("display_name", RESERVED_NAME_MESSAGE.format(word=word))
     return name
 
 
@@ -91,10 +105,12 @@ def clean_region(region: str | None) -> str:
 
 
 def clean_bio(bio: str | None) -> str | None:
-    bio = (bio or "").replace("\r\n", "\n").strip()
+    """The public presentation, None when nothing visible. Raises ValidationError("bio", …)."""
+    bio = clean_text(bio, multiline=True)
     if len(bio) > BIO_MAX_LENGTH:
         raise ValidationError("bio", f"La présentation ne doit pas dépasser {BIO_MAX_LENGTH} caractères.")
-    return bio or None
+    check_no_patient_identifier("bio", bio)
+    return bio if has_visible_text(bio) else None
 
 
 def get_or_create_structure(name: str | None, region: str, kind: str | None) -> Structure:
@@ -103,12 +119,13 @@ def get_or_create_structure(name: str | None, region: str, kind: str | None) -> 
     Two members of the same MSP share one row, which is what the ranking counts per structure.
     Raises ValidationError("structure_name" | "structure_kind", …).
     """
-    name = " ".join((name or "").split())
-    if len(name) < 2:
+    name = clean_text(name, multiline=False)
+    if visible_length(name, stop_at=2) < 2:
         raise ValidationError("structure_name", "Indiquez le nom de votre structure.")
     if len(name) > STRUCTURE_NAME_MAX:
         raise ValidationError("structure_name",
                               f"Le nom de la structure ne doit pas dépasser {STRUCTURE_NAME_MAX} caractères.")
+    check_no_patient_identifier("structure_name", name)
     if kind not in STRUCTURE_KINDS:
         raise ValidationError("structure_kind", "Choisissez le type de structure dans la liste.")
     structure = db.session.scalar(select(Structure).where(Structure.name == name, Structure.region == region))
@@ -214,13 +231,14 @@ def user_for_reset_token(token: str, max_age: int | None = None) -> User:
 
 
 def reset_password(token: str, password: str | None, max_age: int | None = None) -> User:
-    """Set the password of the token's account, which kills the token.
+    """Set the password of the token's account, which kills the token and ends every session and
+    remember-me token of the account.
 
     Raises ValidationError("token", …) for a bad token, ValidationError("password", …) for a bad password.
     """
     user = user_for_reset_token(token, max_age)
     user.set_password(clean_password(password))
-    db.session.flush()
+    sessions.end_all_sessions(user)
     return user
 
 
@@ -229,7 +247,7 @@ def reset_password(token: str, password: str | None, max_age: int | None = None)
 def update_profile(user: User, display_name: str, profession: str, structure_name: str,
                    structure_kind: str, region: str, bio: str | None) -> User:
     """Change the public profile of `user`. Raises ValidationError."""
-    display_name = clean_display_name(display_name)
+    display_name = clean_display_name(display_name, allow_role_words=user.role != "member")
     profession = clean_profession(profession)
     region = clean_region(region)
     bio = clean_bio(bio)
@@ -347,7 +365,7 @@ def create_account_from_cli(email: str, password: str, role: str, editor_slug: s
         editor_id = editor.id
     elif editor_slug:
         raise ValidationError("editor", "L'option --editor ne s'applique qu'au rôle editor.")
-    name = clean_display_name(display_name or email.split("@", 1)[0])
+    name = clean_display_name(display_name or email.split("@", 1)[0], allow_role_words=True)
     user = User(email=email, display_name=name, profession="autre", role=role, editor_id=editor_id)
     user.set_password(password)
     db.session.add(user)

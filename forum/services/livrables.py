@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from babel.dates import format_date
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from forum.export.rows import PARIS, ExportFilters, ExportRow, board_rows, target_versions
@@ -21,9 +21,10 @@ from forum.models import Board, Livrable, LivrableItem, Thread, User
 from forum.models._time import utcnow
 from forum.services import ranking
 from forum.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from forum.services.patient_data import NIR_MESSAGE, contains_patient_identifier
+from forum.services.patient_data import check_no_patient_identifier
 from forum.services.policy import can, require
 from forum.services.statuses import set_status
+from forum.services.text_hygiene import clean_text, has_visible_text
 
 NOTE_MAX_LENGTH = 2_000
 INTRODUCTION_MAX_LENGTH = 10_000
@@ -51,11 +52,12 @@ def frozen_title(number: int, board: Board, moment: datetime) -> str:
 
 def get_livrable(actor: User | None, livrable_id: int) -> Livrable:
     """A livrable the actor may read: moderators every one, the board's editor the frozen ones.
-    Drafts are invisible (NotFound) to anyone who may not manage them."""
+    Raises NotFound, the same as for an id that does not exist, to anyone who may not read it
+    (another editor, a member): its page, downloads and acknowledgement do not tell it exists."""
     livrable = db.session.get(Livrable, livrable_id)
-    if livrable is None or (not livrable.is_frozen and not can(actor, "manage_livrables", livrable.board)):
+    if livrable is None or not can(actor, "read_livrable", livrable) or (
+            not livrable.is_frozen and not can(actor, "manage_livrables", livrable.board)):
         raise NotFound("Ce livrable n'existe pas.")
-    require(actor, "read_livrable", livrable, "Ce livrable est réservé aux modérateurs et à l'éditeur du logiciel.")
     return livrable
 
 
@@ -95,12 +97,11 @@ def _require_draft(actor: User | None, livrable: Livrable) -> None:
 
 
 def _clean_text(text: str | None, field: str, limit: int, what: str) -> str | None:
-    text = (text or "").replace("\r\n", "\n").strip()
+    text = clean_text(text, multiline=True)
     if len(text) > limit:
         raise ValidationError(field, f"{what} ne doit pas dépasser {limit} caractères.")
-    if contains_patient_identifier(text):
-        raise ValidationError(field, NIR_MESSAGE)
-    return text or None
+    check_no_patient_identifier(field, text)
+    return text if has_visible_text(text) else None
 
 
 def update_draft(actor: User | None, livrable: Livrable, introduction: str | None,
@@ -133,6 +134,12 @@ def freeze(actor: User | None, livrable: Livrable, move_to_transmise: bool = Fal
     if not kept:
         raise ValidationError(None, EMPTY_SELECTION)
     now = utcnow()
+    # Two freezes of one draft at once (a double click): the first to mark it wins, the other waits
+    # for its commit, then finds it frozen (no second number, no second status change).
+    marked = db.session.execute(update(Livrable).where(Livrable.id == livrable.id, Livrable.frozen_at.is_(None))
+                                .values(frozen_at=now).execution_options(synchronize_session=False))
+    if marked.rowcount != 1:
+        raise Conflict("Ce livrable est figé : il ne peut plus être modifié.")
     number = (db.session.scalar(select(func.max(Livrable.number)).where(Livrable.board_id == board.id)) or 0) + 1
     title = frozen_title(number, board, now)
     if move_to_transmise:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g
 
@@ -29,7 +30,8 @@ def build_message(to: str, subject: str, body: str, *, readable: bool = False) -
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = format_datetime(datetime.now(UTC))
-    message["Message-ID"] = make_msgid(domain="forum.local")
+    # The site's own public host name (PUBLIC_BASE_URL), never a request's.
+    message["Message-ID"] = make_msgid(domain=urlsplit(config["PUBLIC_BASE_URL"]).hostname or "forum.local")
     message.set_content(body, cte="8bit" if readable else None)
     return message
 

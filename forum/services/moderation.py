@@ -14,8 +14,9 @@ from forum.models._time import utcnow
 from forum.services import audit, counters, posting, ranking
 from forum.services.errors import Conflict, NotFound, ValidationError
 from forum.services.indexing import enqueue_thread
-from forum.services.patient_data import NIR_MESSAGE, contains_patient_identifier
+from forum.services.patient_data import check_no_patient_identifier
 from forum.services.policy import require
+from forum.services.text_hygiene import clean_text, has_visible_text
 
 REASON_MAX_LENGTH = 1000
 NOT_A_MODERATOR = "Seuls les modérateurs de ce forum peuvent faire cette action."
@@ -33,14 +34,15 @@ SWITCH_ALREADY = {
 def clean_reason(reason: str | None, *, required: bool = False, field: str = "reason",
                  missing: str = "Indiquez le motif : il est conservé dans le journal de modération.") -> str | None:
     """Validated reason of a moderation action. Raises ValidationError(field, …)."""
-    reason = (reason or "").replace("\r\n", "\n").strip()
+    reason = clean_text(reason, multiline=True)
+    if not has_visible_text(reason):
+        reason = ""
     if required and not reason:
         raise ValidationError(field, missing)
     if len(reason) > REASON_MAX_LENGTH:
         raise ValidationError(field, f"Le motif ne doit pas dépasser {REASON_MAX_LENGTH} caractères "
                                      f"(il en a {len(reason)}).")
-    if contains_patient_identifier(reason):
-        raise ValidationError(field, NIR_MESSAGE)
+    check_no_patient_identifier(field, reason)
     return reason or None
 
 

@@ -11,57 +11,64 @@ from forum.extensions import db
 from forum.markup import render_markdown
 from forum.models import KINDS, Board, Post, PostRevision, Thread, User
 from forum.models._time import utcnow
-from forum.services import counters
+from forum.services import counters, submissions
 from forum.services.errors import Conflict, NotFound, ValidationError
 from forum.services.indexing import enqueue_thread
-from forum.services.patient_data import NIR_MESSAGE, contains_patient_identifier
+from forum.services.patient_data import check_no_patient_identifier
 from forum.services.policy import can, ensure_not_suspended, is_moderator, require
+from forum.services.text_hygiene import clean_text, has_visible_text, visible_length
 
 VERSION_MAX_LENGTH = 40
+TITLE_MIN_LENGTH = 5  # visible characters: spaces and invisible characters do not count
 
 
 def clean_title(title: str | None) -> str:
-    """Validated title: raises ValidationError("title", …)."""
-    title = " ".join((title or "").split())
+    """Validated title (one line, no control nor bidi character, at least 5 visible characters):
+    raises ValidationError("title", …)."""
+    title = clean_text(title, multiline=False)
     limit = current_app.config["TITLE_MAX_LENGTH"]
-    if len(title) < 5:
-        raise ValidationError("title", "Le titre doit contenir au moins 5 caractères.")
+    if visible_length(title, stop_at=TITLE_MIN_LENGTH) < TITLE_MIN_LENGTH:
+        raise ValidationError("title", f"Le titre doit contenir au moins {TITLE_MIN_LENGTH} caractères visibles.")
     if len(title) > limit:
         raise ValidationError("title", f"Le titre ne doit pas dépasser {limit} caractères (il en a {len(title)}).")
-    if contains_patient_identifier(title):
-        raise ValidationError("title", NIR_MESSAGE)
+    check_no_patient_identifier("title", title)
     return title
 
 
 def clean_body(body: str | None) -> str:
-    """Validated Markdown source: raises ValidationError("body", …)."""
-    body = (body or "").replace("\r\n", "\n").strip()
+    """Validated Markdown source (no control character, "\n" newlines, something visible):
+    raises ValidationError("body", …)."""
+    body = clean_text(body, multiline=True)
     limit = current_app.config["BODY_MAX_LENGTH"]
-    if not body:
+    if not has_visible_text(body):
         raise ValidationError("body", "Le message ne peut pas être vide.")
     if len(body) > limit:
         raise ValidationError("body", f"Le message ne doit pas dépasser {limit:,} caractères (il en a {len(body):,})."
                               .replace(",", "\u202f"))
-    if contains_patient_identifier(body):
-        raise ValidationError("body", NIR_MESSAGE)
+    check_no_patient_identifier("body", body)
     return body
 
 
 def clean_version(version: str | None, field: str = "software_version") -> str | None:
-    version = (version or "").strip()
+    """A software version as shown publicly (tip, confirmation, status, declared software): one line,
+    None when nothing visible. Raises ValidationError(field, …) when too long or holding a NIR."""
+    version = clean_text(version, multiline=False)
     if len(version) > VERSION_MAX_LENGTH:
         raise ValidationError(field, f"La version ne doit pas dépasser {VERSION_MAX_LENGTH} caractères.")
-    return version or None
+    check_no_patient_identifier(field, version)
+    return version if has_visible_text(version) else None
 
 
 def create_thread(author: User, board: Board, kind: str, title: str, body: str,
-                  software_version: str | None = None) -> Thread:
-    """Open a thread with its first post. Raises ValidationError, PermissionDenied."""
+                  software_version: str | None = None, submission_key: str | None = None) -> Thread:
+    """Open a thread with its first post. Raises ValidationError, PermissionDenied, and
+    submissions.AlreadySubmitted when the form with `submission_key` was already sent."""
     require(author, "create_thread", board)
     if kind not in KINDS:
         raise ValidationError("kind", "Choisissez le type de sujet : question, astuce ou demande d'évolution.")
     title, body = clean_title(title), clean_body(body)
     version = clean_version(software_version) if kind == "tip" else None
+    submission = submissions.claim(author, submission_key)
     now = utcnow()
     thread = Thread(board_id=board.id, author_id=author.id, kind=kind, title=title,
                     status="nouvelle" if kind == "request" else None, software_version=version,
@@ -72,23 +79,27 @@ def create_thread(author: User, board: Board, kind: str, title: str, body: str,
                 body_html=render_markdown(body), created_at=now)
     db.session.add(post)
     db.session.flush()
+    submissions.attach(submission, post)
     counters.bump_on_new_post(thread, post, new_thread=True)
     enqueue_thread(thread.id)
     return thread
 
 
-def reply(author: User, thread: Thread, body: str) -> Post:
-    """Add a reply. Raises NotFound (deleted thread), Conflict (locked), ValidationError."""
+def reply(author: User, thread: Thread, body: str, submission_key: str | None = None) -> Post:
+    """Add a reply. Raises NotFound (deleted thread), Conflict (locked), ValidationError, and
+    submissions.AlreadySubmitted when the form with `submission_key` was already sent."""
     if thread.deleted_at is not None:
         raise NotFound("Ce sujet a été supprimé.")
     ensure_not_suspended(author)
     if not can(author, "reply", thread):
         raise Conflict("Ce sujet est verrouillé : il n'accepte plus de réponses.")
     body = clean_body(body)
+    submission = submissions.claim(author, submission_key)
     post = Post(thread_id=thread.id, author_id=author.id, body_source=body,
                 body_html=render_markdown(body), created_at=utcnow())
     db.session.add(post)
     db.session.flush()
+    submissions.attach(submission, post)
     counters.bump_on_new_post(thread, post, new_thread=False)
     enqueue_thread(thread.id)
     return post

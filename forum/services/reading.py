@@ -1,10 +1,11 @@
-"""Reading threads: the thread page (opening post, replies page by page), single posts, and the
-revision history moderators consult. Read-only: nothing here flushes."""
+"""Reading threads: who may read a thread or a post's text (the one rule of pages, feeds, the API),
+the thread page (opening post, replies page by page), single posts, and the revision history
+moderators consult. Read-only: nothing here flushes."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from forum.extensions import db
 from forum.models import Post, PostRevision, Thread, User
@@ -13,6 +14,28 @@ from forum.services.policy import is_moderator, require
 
 THREAD_NOT_FOUND = "Ce sujet n'existe pas ou a été supprimé."
 POST_NOT_FOUND = "Ce message n'existe pas ou a été supprimé."
+
+
+# The visibility rule, once. A deleted (withdrawn or hidden) thread is read by the moderators of its
+# board only; so is the text of a deleted post, which everyone else sees as « Message supprimé ».
+# Pages apply it to their viewer; public outputs (feeds, API, search, exports) to an anonymous one,
+# in SQL through public_threads(), which says the same as may_read_thread for viewer None.
+def may_read_thread(thread: Thread, viewer: User | None) -> bool:
+    return thread.deleted_at is None or is_moderator(viewer, thread.board)
+
+
+def may_read_post_text(post: Post, viewer: User | None) -> bool:
+    return may_read_thread(post.thread, viewer) and (post.deleted_at is None or is_moderator(viewer, post.thread.board))
+
+
+def public_threads() -> ColumnElement[bool]:
+    """SQL condition: the threads anyone may read (may_read_thread for an anonymous viewer)."""
+    return Thread.deleted_at.is_(None)
+
+
+def public_body_html(post: Post | None) -> str | None:
+    """The post's sanitised HTML when anyone may read it, else None."""
+    return post.body_html if post is not None and may_read_post_text(post, None) else None
 
 
 @dataclass(frozen=True)
@@ -37,7 +60,7 @@ class PostsPage:
 def get_thread(thread_id: int, viewer: User | None) -> Thread:
     """A thread the viewer may read. Raises NotFound (missing, or deleted and viewer not a moderator)."""
     thread = db.session.get(Thread, thread_id)
-    if thread is None or (thread.deleted_at is not None and not is_moderator(viewer, thread.board)):
+    if thread is None or not may_read_thread(thread, viewer):
         raise NotFound(THREAD_NOT_FOUND)
     return thread
 

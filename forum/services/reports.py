@@ -13,8 +13,9 @@ from forum.models import REPORT_REASONS, Post, Report, Thread, User
 from forum.models._time import utcnow
 from forum.services import audit, moderation
 from forum.services.errors import Conflict, NotFound, ValidationError
-from forum.services.patient_data import NIR_MESSAGE, contains_patient_identifier
+from forum.services.patient_data import check_no_patient_identifier
 from forum.services.policy import moderated_board_ids, require
+from forum.services.text_hygiene import clean_text, has_visible_text
 
 COMMENT_MAX_LENGTH = 1000
 EXCERPT_LENGTH = 280
@@ -31,12 +32,12 @@ def report_post(reporter: User, post: Post, reason: str, comment: str | None = N
     require(reporter, "report_post", post, "Vous ne pouvez pas signaler votre propre message.")
     if reason not in REPORT_REASONS:
         raise ValidationError("reason", "Choisissez le motif du signalement dans la liste.")
-    comment = (comment or "").replace("\r\n", "\n").strip()
+    comment = clean_text(comment, multiline=True)
     if len(comment) > COMMENT_MAX_LENGTH:
         raise ValidationError("comment", f"Le commentaire ne doit pas dépasser {COMMENT_MAX_LENGTH} caractères "
                                          f"(il en a {len(comment)}).")
-    if contains_patient_identifier(comment):
-        raise ValidationError("comment", NIR_MESSAGE)
+    check_no_patient_identifier("comment", comment)
+    comment = comment if has_visible_text(comment) else ""
     already = db.session.scalar(select(Report.id).where(
         Report.post_id == post.id, Report.reporter_id == reporter.id, Report.resolved_at.is_(None)))
     if already is not None:

@@ -15,9 +15,10 @@ from forum.models._time import utcnow
 from forum.services import audit
 from forum.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from forum.services.indexing import enqueue_thread
-from forum.services.patient_data import NIR_MESSAGE, contains_patient_identifier
+from forum.services.patient_data import check_no_patient_identifier
 from forum.services.policy import EDITOR_STATUSES, can, can_set_status, is_board_editor
 from forum.services.posting import clean_version
+from forum.services.text_hygiene import clean_text, has_visible_text
 
 NOTE_MAX_LENGTH = 10_000
 # What a status needs besides itself: (field, message when missing).
@@ -36,12 +37,12 @@ def allowed_statuses(actor: User | None, thread: Thread) -> list[str]:
 
 
 def clean_note(note: str | None) -> str | None:
-    note = (note or "").replace("\r\n", "\n").strip()
+    """The note of a status change, None when nothing visible. Raises ValidationError("note", …)."""
+    note = clean_text(note, multiline=True)
     if len(note) > NOTE_MAX_LENGTH:
         raise ValidationError("note", f"La note ne doit pas dépasser {NOTE_MAX_LENGTH} caractères.")
-    if contains_patient_identifier(note):
-        raise ValidationError("note", NIR_MESSAGE)
-    return note or None
+    check_no_patient_identifier("note", note)
+    return note if has_visible_text(note) else None
 
 
 def set_status(actor: User, thread: Thread, status: str, note: str | None = None, version: str | None = None,

@@ -1,16 +1,15 @@
 """Votes on evolution requests: one per user and request, with an importance, while it is open.
 
-The unique constraint (thread_id, user_id) is the real guard against double votes: a concurrent
-insert that loses the race raises IntegrityError inside a SAVEPOINT, which is rolled back alone,
-and the winner's row is updated instead. Every change refreshes the request's ranking figures in
-the same transaction.
+The unique constraint (thread_id, user_id) is the real guard against double votes. Each change is
+one conditional statement on it, never a read-then-write of an ORM object that another tab may
+have withdrawn meanwhile: casting is INSERT … ON CONFLICT DO UPDATE (SQLite and PostgreSQL),
+withdrawing is DELETE … WHERE. Every change then refreshes the request's ranking figures in the
+same transaction, counted with the request locked (ranking.refresh_scores).
 """
 from __future__ import annotations
 
-import sqlite3
-
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from forum.extensions import db
 from forum.models import IMPORTANCES, STATUSES, Thread, User, Vote
@@ -45,7 +44,9 @@ def vote_refusal(user: User | None, thread: Thread, check_usage: bool = True) ->
 
 
 def find_vote(user_id: int, thread_id: int) -> Vote | None:
-    return db.session.scalar(select(Vote).where(Vote.thread_id == thread_id, Vote.user_id == user_id))
+    """The vote as stored now (an object already in the session is refreshed, not trusted)."""
+    return db.session.scalar(select(Vote).where(Vote.thread_id == thread_id, Vote.user_id == user_id)
+                             .execution_options(populate_existing=True))
 
 
 def cast_vote(user: User, thread: Thread, importance: str = "utile") -> Vote:
@@ -60,42 +61,37 @@ def cast_vote(user: User, thread: Thread, importance: str = "utile") -> Vote:
     refusal = vote_refusal(user, thread)
     if refusal is not None:
         raise refusal
-    vote = find_vote(user.id, thread.id)
-    if vote is None:
-        vote = _insert_vote(user, thread, importance)
-    elif vote.importance != importance:
-        vote.importance, vote.updated_at = importance, utcnow()
-    db.session.flush()
+    _lock_request(thread.id)
+    _upsert_vote(user.id, thread.id, importance)
     ranking.refresh_request(thread.id)
     db.session.expire(thread, ["score", "vote_count", "uncounted_vote_count", "structure_count",
                                "profession_count"])
-    return vote
+    # The row is ours until the commit (row lock on PostgreSQL, write lock on SQLite): a concurrent
+    # withdrawal waits for it, so the vote just written is there to read back.
+    return find_vote(user.id, thread.id)
 
 
-def _insert_vote(user: User, thread: Thread, importance: str) -> Vote:
-    """Insert inside a SAVEPOINT; if a concurrent request inserted the same vote first, keep
-    theirs and give it this importance."""
-    _begin_sqlite_transaction()
+def _lock_request(thread_id: int) -> None:
+    """Take the request's row before writing one of its votes, so every vote writer locks the
+    request first, then the vote. On PostgreSQL the vote's foreign-key check otherwise holds a
+    share lock on the request that two voters would each try to raise to the figures' lock
+    (ranking.refresh_scores): a deadlock. SQLite: the vote's write takes the database's lock."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(Thread.id).where(Thread.id == thread_id).with_for_update())
+
+
+def _upsert_vote(user_id: int, thread_id: int, importance: str) -> None:
+    """Insert the vote, or give the existing one this importance (unchanged when it already has
+    it), in one statement: a concurrent insert, change or withdrawal of the same vote cannot make
+    it fail."""
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     now = utcnow()
-    vote = Vote(thread_id=thread.id, user_id=user.id, importance=importance, created_at=now, updated_at=now)
-    try:
-        with db.session.begin_nested():
-            db.session.add(vote)
-    except IntegrityError:
-        vote = find_vote(user.id, thread.id)
-        if vote is None:  # not a duplicate: some other constraint failed
-            raise
-        vote.importance, vote.updated_at = importance, now
-    return vote
-
-
-def _begin_sqlite_transaction() -> None:
-    """pysqlite opens a transaction only before INSERT/UPDATE/DELETE, not before SAVEPOINT: a
-    SAVEPOINT outside a transaction would start one that its RELEASE commits, before the view
-    commits. Begin it explicitly so the vote and its figures are committed together."""
-    raw = db.session.connection().connection.dbapi_connection
-    if isinstance(raw, sqlite3.Connection) and not raw.in_transaction:
-        raw.execute("BEGIN")
+    statement = insert(Vote).values(thread_id=thread_id, user_id=user_id, importance=importance,
+                                    created_at=now, updated_at=now)
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=[Vote.thread_id, Vote.user_id],
+        set_={"importance": statement.excluded.importance, "updated_at": statement.excluded.updated_at},
+        where=Vote.importance != statement.excluded.importance))
 
 
 def withdraw_vote(user: User, thread: Thread) -> None:
@@ -103,6 +99,7 @@ def withdraw_vote(user: User, thread: Thread) -> None:
     refusal = vote_refusal(user, thread, check_usage=False)
     if refusal is not None:
         raise refusal
+    _lock_request(thread.id)
     db.session.execute(delete(Vote).where(Vote.thread_id == thread.id, Vote.user_id == user.id))
     ranking.refresh_request(thread.id)
     db.session.expire(thread, ["score", "vote_count", "uncounted_vote_count", "structure_count",

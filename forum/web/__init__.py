@@ -8,7 +8,9 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from forum.web import api, auth, boards, feeds, livrables, main, moderation, requests, search, threads, users
+    from forum.web.paging import IdConverter
 
+    app.url_map.converters["int"] = IdConverter  # before the routes: `<int:id>` is ASCII and bounded
     for module in (main, auth, users, boards, threads, requests, search, livrables, moderation, api, feeds):
         app.register_blueprint(module.bp)
     _init_login(app)
@@ -24,10 +26,10 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(session_id: str) -> User | None:
-        """The user of a session or remember-me cookie ("<id>.<fingerprint>", User.get_id), or
-        None (anonymous) once that account's password has changed or the account is deleted."""
+        """The user of a session ("<id>.<fingerprint>", User.get_id), or None (anonymous) once that
+        account has logged out, changed its password or been deleted (remember-me cookies: auth.py)."""
         user_id, _, fingerprint = session_id.partition(".")
         user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
         if user is None or user.deleted_at is not None:
             return None
-        return user if hmac.compare_digest(fingerprint, user.credentials_fingerprint) else None
+        return user if hmac.compare_digest(fingerprint, user.session_fingerprint) else None

@@ -3,7 +3,7 @@ requests, one thread. GET only, public data only: no email and no member names (
 appear only as counts). Every answer carries an ETag and honours If-None-Match with 304."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload
 
@@ -13,7 +13,9 @@ from forum.services import boards as board_service
 from forum.services import ranking
 from forum.services.errors import DomainError
 from forum.services.ranking import RequestFigures
-from forum.services.reading import get_thread
+from forum.services.reading import get_thread, public_body_html, public_threads
+from forum.web.paging import MAX_PAGE, parse_page
+from forum.web.urls import external_url
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 PER_PAGE = 25
@@ -44,9 +46,9 @@ def _board(board) -> dict:
         "label_version": board.label_version, "is_general": board.is_general, "website": board.website,
         "description": board.description, "questions": board.question_count, "tips": board.tip_count,
         "requests": board.request_count, "last_activity_at": _iso(board.last_activity_at),
-        "links": {"self": url_for("boards.show", slug=board.slug, _external=True),
-                  "requests": url_for("api.board_requests", slug=board.slug, _external=True),
-                  "feed": url_for("feeds.board_feed", slug=board.slug, _external=True)},
+        "links": {"self": external_url("boards.show", slug=board.slug),
+                  "requests": external_url("api.board_requests", slug=board.slug),
+                  "feed": external_url("feeds.board_feed", slug=board.slug)},
     }
 
 
@@ -71,14 +73,14 @@ def _request(rank: int, thread: Thread, answer: StatusChange | None) -> dict:
             "uncounted_votes": thread.uncounted_vote_count, "structures": thread.structure_count,
             "professions": thread.profession_count, "created_at": _iso(thread.created_at),
             "last_activity_at": _iso(thread.last_activity_at), "latest_answer": _answer_dict(answer),
-            "url": url_for("threads.show", thread_id=thread.id, slug=thread.slug, _external=True),
-            "api_url": url_for("api.thread", thread_id=thread.id, _external=True)}
+            "url": external_url("threads.show", thread_id=thread.id, slug=thread.slug),
+            "api_url": external_url("api.thread", thread_id=thread.id)}
 
 
 def _ranked_page(board, statuses: tuple[str, ...], sort: str, page: int) -> tuple[int, list[tuple[int, Thread]]]:
     """(total, [(rank, thread)…]) of one page, in 2 queries: the same conditions and order as
     ranking.rank, without its per-page breakdowns (the API list is hot: p50 ≤ 20 ms)."""
-    conditions = [Thread.board_id == board.id, Thread.kind == "request", Thread.deleted_at.is_(None),
+    conditions = [Thread.board_id == board.id, Thread.kind == "request", public_threads(),
                   Thread.status.in_(statuses)]
     total = db.session.scalar(select(func.count()).where(*conditions)) or 0
     offset, lean = (page - 1) * PER_PAGE, (lazyload(Thread.author), lazyload(Thread.board))
@@ -108,10 +110,10 @@ def _statuses() -> list[str] | None:
 
 
 def _page() -> int:
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
-        raise BadParameter("Le paramètre « page » doit être un entier positif.")
-    return int(raw)
+    page = parse_page(request.args.get("page", "1"))
+    if page is None:
+        raise BadParameter(f"Le paramètre « page » doit être un entier entre 1 et {MAX_PAGE}.")
+    return page
 
 
 @bp.get("/boards/<slug>/requests")
@@ -124,12 +126,12 @@ def board_requests(slug: str):
     total, positioned = _ranked_page(board, wanted, sort, page)
     answers = ranking.last_official_answers([thread.id for _, thread in positioned])
     pages = max(1, -(-total // PER_PAGE))
-    args = {"slug": slug, "sort": sort, "status": ",".join(statuses) if statuses else None, "_external": True}
+    args = {"slug": slug, "sort": sort, "status": ",".join(statuses) if statuses else None}
     return _answer({
         "board": board.slug, "requests": [_request(rank, t, answers.get(t.id)) for rank, t in positioned],
         "page": page, "per_page": PER_PAGE, "total": total, "pages": pages, "sort": sort, "statuses": list(wanted),
-        "next": url_for("api.board_requests", page=page + 1, **args) if page < pages else None,
-        "prev": url_for("api.board_requests", page=page - 1, **args) if page > 1 else None})
+        "next": external_url("api.board_requests", page=page + 1, **args) if page < pages else None,
+        "prev": external_url("api.board_requests", page=page - 1, **args) if page > 1 else None})
 
 
 @bp.get("/threads/<int:thread_id>")
@@ -139,8 +141,8 @@ def thread(thread_id: int):
     data = {"id": thread.id, "board": thread.board.slug, "kind": thread.kind, "title": thread.title,
             "created_at": _iso(thread.created_at), "last_activity_at": _iso(thread.last_activity_at),
             "replies": thread.reply_count, "locked": thread.locked,
-            "body_html": first.body_html if first is not None and first.deleted_at is None else None,
-            "url": url_for("threads.show", thread_id=thread.id, slug=thread.slug, _external=True)}
+            "body_html": public_body_html(first),
+            "url": external_url("threads.show", thread_id=thread.id, slug=thread.slug)}
     if thread.kind == "question":
         data["solved"] = thread.is_solved
     elif thread.kind == "tip":

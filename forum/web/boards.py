@@ -5,17 +5,12 @@ from flask import Blueprint, current_app, render_template, request
 
 from forum.models.threads import KIND_PLURALS
 from forum.services import boards as board_service
+from forum.web.paging import page_arg
 
 bp = Blueprint("boards", __name__)
 
 # Tabs of a board page, in order: ?type= value -> label. "tout" is the default.
 TABS: dict[str, str] = {**KIND_PLURALS, "tout": "Tout"}
-
-
-def page_arg() -> int | None:
-    """?page= as a positive number; None when it is not a number (the page then says so)."""
-    raw = request.args.get("page", "1").strip()
-    return int(raw) if raw.isdigit() else None
 
 
 @bp.get("/b/<slug>/")

@@ -7,14 +7,14 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import datetime
 
-from flask import Blueprint, Response, url_for
+from flask import Blueprint, Response
 from markupsafe import Markup
-from sqlalchemy import select
 
-from forum.extensions import db
-from forum.models import KINDS, STATUSES, Board, Post, StatusChange, Thread
+from forum.models import KINDS, STATUSES, Board, StatusChange, Thread
 from forum.models._time import utcnow
 from forum.services import boards as board_service
+from forum.services import feeds as feed_service
+from forum.web.urls import external_url
 
 bp = Blueprint("feeds", __name__)
 ATOM = "http://www.w3.org/2005/Atom"
@@ -65,20 +65,16 @@ def _feed(board: Board, title: str, self_url: str, alternate: str,
 
 
 def _thread_url(thread: Thread) -> str:
-    return url_for("threads.show", thread_id=thread.id, slug=thread.slug, _external=True)
+    return external_url("threads.show", thread_id=thread.id, slug=thread.slug)
 
 
 @bp.get("/b/<slug>/feed.atom")
 def board_feed(slug: str):
     board = board_service.get_board(slug)
-    rows = db.session.execute(
-        select(Thread, Post.body_html).join(Post, (Post.thread_id == Thread.id) & Post.is_first)
-        .where(Thread.board_id == board.id, Thread.deleted_at.is_(None))
-        .order_by(Thread.created_at.desc(), Thread.id.desc()).limit(ENTRIES)).all()
-    entries = [(_thread_url(t), f"[{KINDS[t.kind]}] {t.title}", _thread_url(t), t.created_at, body or "")
-               for t, body in rows]
-    return _feed(board, f"{board.name} : nouveaux sujets", url_for("feeds.board_feed", slug=slug, _external=True),
-                 url_for("boards.show", slug=slug, _external=True), entries)
+    entries = [(_thread_url(t), f"[{KINDS[t.kind]}] {t.title}", _thread_url(t), t.created_at, body)
+               for t, body in feed_service.new_threads(board, ENTRIES)]
+    return _feed(board, f"{board.name} : nouveaux sujets", external_url("feeds.board_feed", slug=slug),
+                 external_url("boards.show", slug=slug), entries)
 
 
 def _change_entry(change: StatusChange, thread: Thread) -> tuple[str, str, str, datetime, str]:
@@ -100,10 +96,7 @@ def _change_entry(change: StatusChange, thread: Thread) -> tuple[str, str, str, 
 @bp.get("/b/<slug>/demandes/feed.atom")
 def requests_feed(slug: str):
     board = board_service.get_board(slug)
-    changes = db.session.execute(
-        select(StatusChange, Thread).join(Thread, Thread.id == StatusChange.thread_id)
-        .where(Thread.board_id == board.id, Thread.deleted_at.is_(None))
-        .order_by(StatusChange.id.desc()).limit(ENTRIES)).all()
+    changes = feed_service.status_changes(board, ENTRIES)
     return _feed(board, f"{board.name} : statuts et réponses officielles des demandes",
-                 url_for("feeds.requests_feed", slug=slug, _external=True),
-                 url_for("requests.ranked", slug=slug, _external=True), [_change_entry(c, t) for c, t in changes])
+                 external_url("feeds.requests_feed", slug=slug),
+                 external_url("requests.ranked", slug=slug), [_change_entry(c, t) for c, t in changes])

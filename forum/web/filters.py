@@ -1,4 +1,4 @@
-"""Jinja filters and globals: French dates, labels, permissions in templates."""
+"""Jinja filters and globals: French dates, labels, permissions, isolated user text in templates."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
@@ -7,8 +7,10 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from flask import Flask, request, url_for
+from markupsafe import Markup
 
 from forum.models._time import utcnow
+from forum.services.text_hygiene import strip_bidi_controls
 
 PARIS = ZoneInfo("Europe/Paris")
 # Units of "il y a …", largest first (abbreviations as in Babel's short French format).
@@ -59,12 +61,23 @@ def page_url(page: int) -> str:
     return url_for(request.endpoint, **view_args, **args)
 
 
+def isolate(value: object) -> Markup:
+    """`{{ thread.title|bdi }}`: a member's name or title in <bdi>, without bidi controls, so that it
+    cannot reorder the text around it (« Facture \u202egnp.exe » shown as « Facture exe.png », a
+    right-to-left name swallowing the date after it). Plain text is escaped; Markup is kept."""
+    if value is None:
+        return Markup("")
+    if isinstance(value, Markup):
+        return Markup("<bdi>") + Markup(strip_bidi_controls(value)) + Markup("</bdi>")
+    return Markup("<bdi>%s</bdi>") % strip_bidi_controls(str(value))
+
+
 def register_filters(app: Flask) -> None:
     from forum.models import KINDS, STATUSES
     from forum.services.policy import can, can_set_status
 
     app.jinja_env.filters.update(
-        french_date=french_date, french_datetime=french_datetime, time_ago=time_ago, iso=iso,
+        french_date=french_date, french_datetime=french_datetime, time_ago=time_ago, iso=iso, bdi=isolate,
     )
     app.jinja_env.globals.update(can=can, can_set_status=can_set_status, page_url=page_url,
                                  KINDS=KINDS, STATUSES=STATUSES)

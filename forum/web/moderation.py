@@ -14,7 +14,6 @@ from forum.services import audit, moderation, reading, reports, suspensions
 from forum.services import boards as board_service
 from forum.services.errors import NotFound, ValidationError
 from forum.services.policy import is_moderator, require, suspended_until, suspension_message
-from forum.web.boards import page_arg
 from forum.web.moderation_forms import (
     KindForm,
     MergeThreadsForm,
@@ -25,6 +24,7 @@ from forum.web.moderation_forms import (
     ResolveForm,
     SuspendForm,
 )
+from forum.web.paging import page_arg, parse_id
 from forum.web.thread_forms import attach_error
 from forum.web.threads import post_url, thread_url
 
@@ -288,9 +288,8 @@ def audit_log():
     board_slug = request.args.get("forum") or None
     boards = board_service.list_boards()
     board = next((b for b in boards if b.slug == board_slug), None)
-    actor = request.args.get("acteur", "")
     filters = audit.AuditFilters(action=request.args.get("action") or None,
-                                 actor_id=int(actor) if actor.isdigit() else None,
+                                 actor_id=parse_id(request.args.get("acteur")),
                                  board_id=board.id if board else None, since=_date_arg("du"), until=_date_arg("au"))
     result = audit.list_entries(_user(), filters, page_arg() or 1)
     return render_template("moderation/audit_log.html", result=result, filters=filters, boards=boards,

@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.validators import Optional
 
 from forum.models import KINDS, REPORT_REASONS
+from forum.web.paging import id_range
 from forum.web.thread_forms import BODY_LABEL
 
 REASON_LABEL = "Motif (conservé dans le journal de modération)"
@@ -29,7 +30,8 @@ class ReasonForm(FlaskForm):
 
 
 class MoveForm(FlaskForm):
-    board_id = SelectField("Forum de destination", coerce=int, validate_choice=False)
+    board_id = SelectField("Forum de destination", coerce=int, validate_choice=False,
+                           validators=[id_range("Choisissez un forum dans la liste.")])
     reason = TextAreaField(REASON_LABEL, render_kw={"rows": 3})
     submit = SubmitField("Déplacer le sujet")
 
@@ -43,7 +45,8 @@ class KindForm(FlaskForm):
 
 
 class MergeThreadsForm(FlaskForm):
-    target_id = IntegerField("Numéro du sujet cible (celui qui reste)", validators=[Optional()])
+    target_id = IntegerField("Numéro du sujet cible (celui qui reste)",
+                             validators=[Optional(), id_range("Indiquez le numéro d'un sujet existant.")])
     reason = TextAreaField(REASON_LABEL, render_kw={"rows": 3})
     submit = SubmitField("Fusionner les sujets")
 

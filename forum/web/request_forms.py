@@ -17,6 +17,7 @@ from wtforms.validators import Optional
 
 from forum.models import STATUSES
 from forum.models.requests import IMPORTANCE_LABELS
+from forum.web.paging import id_range
 
 
 class ActionForm(FlaskForm):
@@ -43,7 +44,8 @@ class StatusForm(FlaskForm):
 
 
 class MergeForm(FlaskForm):
-    target_id = IntegerField("Numéro de la demande d'origine (celle qui reste)", validators=[Optional()])
+    target_id = IntegerField("Numéro de la demande d'origine (celle qui reste)",
+                             validators=[Optional(), id_range("Indiquez le numéro d'une demande existante.")])
     confirm_cross_board = BooleanField("Je confirme la fusion entre deux forums différents")
     submit = SubmitField("Fusionner")
 

@@ -12,7 +12,7 @@ from forum.services import boards as board_service
 from forum.services import editor_space, merges, questions, ranking, statuses, tips, votes
 from forum.services.errors import NotFound, ValidationError
 from forum.services.policy import require
-from forum.web.boards import page_arg
+from forum.web.paging import page_arg
 from forum.web.request_forms import ActionForm, ConfirmTipForm, MergeForm, StatusForm, VoteForm
 from forum.web.thread_forms import attach_error
 from forum.web.threads import thread_url
@@ -57,10 +57,10 @@ def vote(thread_id: int):
     thread = _thread(thread_id)
     form = VoteForm()
     _checked(form)
-    cast = votes.cast_vote(_user(), thread, form.importance.data or "")
-    db.session.commit()
+    your_vote = votes.cast_vote(_user(), thread, form.importance.data or "").importance
+    db.session.commit()  # expires the vote: another tab may withdraw it as soon as this commits
     if request.accept_mimetypes.best == "application/json":
-        return jsonify(score=thread.score, vote_count=thread.vote_count, your_vote=cast.importance)
+        return jsonify(score=thread.score, vote_count=thread.vote_count, your_vote=your_vote)
     flash("Votre vote est enregistré.", "success")
     return redirect(thread_url(thread, anchor="votes"))
 

@@ -7,6 +7,7 @@ from wtforms import Form, SearchField, SelectChoice, SelectField
 from forum import search
 from forum.models import KINDS, STATUSES
 from forum.services import boards as board_service
+from forum.web.paging import page_arg
 
 bp = Blueprint("search", __name__)
 
@@ -33,8 +34,7 @@ class SearchForm(Form):
 def results():
     form = SearchForm(request.args)
     form.board.choices = _choices("Tous les forums", board_service.board_names())
-    raw_page = request.args.get("page", "1").strip()
-    page = int(raw_page) if raw_page.isdigit() and len(raw_page) < 7 else 1
+    page = page_arg() or 1
     found = None
     if request.args:
         found = search.query(form.q.data, board=form.board.data or None, kind=form.kind.data or None,

@@ -1,5 +1,6 @@
 """Security around every request: request id (response header and log lines), security headers,
-body size guard, trusted reverse proxy, and the rate limits put on endpoints by name.
+body size guard (declared or chunked), trusted reverse proxy, the page refusing hosts the site does
+not serve (TRUSTED_HOSTS, forum.web.urls), and the rate limits put on endpoints by name.
 
 Limits are registered here, in one place, on the view functions other modules define, so that a
 limit is a line of this table and a value in the config (RATELIMIT_*), not a decorator to remember.
@@ -7,6 +8,7 @@ limit is a line of this table and a value in the config (RATELIMIT_*), not a dec
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import re
 import uuid
@@ -14,13 +16,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, Response, abort, current_app, g, has_app_context, request
+from flask.globals import request_ctx
 from flask.logging import default_handler
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
+from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.wsgi import LimitedStream
 
 from forum.extensions import limiter
 from forum.services.accounts import normalise_email
+from forum.web.errors import render_error
+from forum.web.urls import public_url_adapter
 
 # A proxy's X-Request-ID is kept only when it is short and made of safe characters (it goes into logs).
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
@@ -28,6 +35,9 @@ _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 LOG_FORMAT = "[%(asctime)s] %(levelname)s [%(request_id)s] %(name)s: %(message)s"
 
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+
+UNTRUSTED_HOST = ("Ce site ne répond pas à l'adresse demandée. Vérifiez l'adresse saisie dans votre "
+                  "navigateur, ou passez par la page d'accueil du site.")
 
 
 def register_security(app: Flask) -> None:
@@ -41,6 +51,7 @@ def register_security(app: Flask) -> None:
     hooks.insert(0, _refuse_oversized_body)
     hooks.insert(0, _assign_request_id)
     app.after_request(_add_security_headers)
+    app.register_error_handler(SecurityError, _refuse_untrusted_host)
     install_request_id_logging()
     if app.config.get("RATELIMIT_ENABLED"):
         apply_rate_limits(app)
@@ -84,10 +95,40 @@ def install_request_id_logging() -> None:
 # --- headers and body size ------------------------------------------------------------------------
 
 def _refuse_oversized_body() -> None:
-    """413 before anything else when the declared body is too large, login-protected routes included."""
+    """413 before anything else when the body is too large, login-protected routes included.
+
+    A declared length (Content-Length) is compared at once. A body without one (sent chunked) is
+    read here, up to one byte more than the limit: Werkzeug would otherwise stop silently at the
+    limit and hand the views a truncated form (echoed back in the page). A body within the limit
+    is kept in memory for the form parser, with its length now declared.
+    """
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
-    if limit and request.content_length and request.content_length > limit:
+    if not limit:
+        return
+    if request.content_length is not None:
+        if request.content_length > limit:
+            abort(413)
+        return
+    environ = request.environ
+    if not environ.get("wsgi.input_terminated"):
+        return  # no length and no server-terminated stream: Werkzeug reads an empty body
+    body = LimitedStream(environ["wsgi.input"], limit + 1, is_max=True).readall()
+    if len(body) > limit:
         abort(413)
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    environ.pop("HTTP_TRANSFER_ENCODING", None)
+
+
+def _refuse_untrusted_host(exc: SecurityError):
+    """The French 400 page for a Host header the site does not serve (TRUSTED_HOSTS).
+
+    Flask refuses such a request before routing it, which leaves it without URLs: the links of the
+    page are built for the public address instead (PUBLIC_BASE_URL), never for the refused host.
+    """
+    if request_ctx.url_adapter is None:
+        request_ctx.url_adapter = public_url_adapter(current_app)
+    return render_error(400, UNTRUSTED_HOST)
 
 
 def _add_security_headers(response: Response) -> Response:
@@ -143,6 +184,12 @@ def submitted_email() -> str:
     return "email:" + hashlib.sha256(email.encode("utf-8")).hexdigest()[:24]
 
 
+def submitted_email_from_address() -> str:
+    """The e-mail typed in the form AND the client address: failures from one address slow down
+    that address only, so nobody can lock a member out by failing on purpose from elsewhere."""
+    return f"{submitted_email()}|{client_address()}"
+
+
 def refused(response: Response) -> bool:
     """Count only refused attempts (failed log-in, taken e-mail…), not successful ones."""
     return response.status_code >= 400
@@ -164,8 +211,10 @@ class RateRule:
 
 
 RATE_RULES = (
-    RateRule("auth.login", "RATELIMIT_LOGIN_ACCOUNT", submitted_email, "account", deduct_when=refused),
+    RateRule("auth.login", "RATELIMIT_LOGIN_ACCOUNT", submitted_email_from_address, "account", deduct_when=refused),
     RateRule("auth.login", "RATELIMIT_LOGIN_ADDRESS", client_address, "address", deduct_when=refused),
+    RateRule("auth.login", "RATELIMIT_LOGIN_ACCOUNT_CEILING", submitted_email, "account-ceiling",
+             deduct_when=refused),
     RateRule("auth.register", "RATELIMIT_REGISTER", client_address, "address", deduct_when=refused),
     RateRule("auth.request_password_reset", "RATELIMIT_PASSWORD_RESET", client_address, "address"),
     RateRule("auth.request_password_reset", "RATELIMIT_PASSWORD_RESET_EMAIL", submitted_email, "email"),

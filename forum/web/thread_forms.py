@@ -4,9 +4,10 @@ writing shares them, and its ValidationError messages are attached to these fiel
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectChoice, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectChoice, StringField, SubmitField, TextAreaField
 
 from forum.models import KINDS
+from forum.services import submissions
 from forum.services.errors import ValidationError
 
 BODY_LABEL = "Message (Markdown)"
@@ -14,7 +15,20 @@ BODY_HINT = ("Mise en forme Markdown : **gras**, _italique_, listes, `code`, > c
              "Ne publiez jamais de données permettant d'identifier un patient.")
 
 
-class NewThreadForm(FlaskForm):
+class SubmitOnceForm(FlaskForm):
+    """A form that creates a post: it carries a key drawn when it is first rendered and sent back
+    unchanged (also by a preview or a refused attempt), so the post is created once however many
+    times the form is sent (services.submissions)."""
+
+    submission_key = HiddenField()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_submitted():
+            self.submission_key.data = submissions.new_key()
+
+
+class NewThreadForm(SubmitOnceForm):
     # validate_choice=False: an unknown kind is refused by the service with a French message.
     kind = RadioField("Type de sujet", choices=[SelectChoice(value, label) for value, label in KINDS.items()],
                       default="question", validate_choice=False)
@@ -26,7 +40,7 @@ class NewThreadForm(FlaskForm):
     check_duplicates = SubmitField("Vérifier les doublons")
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(SubmitOnceForm):
     body = TextAreaField("Votre réponse (Markdown)", render_kw={"rows": 8})
     publish = SubmitField("Répondre")
     preview = SubmitField("Aperçu")

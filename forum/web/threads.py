@@ -13,8 +13,9 @@ from forum.services import boards as board_service
 from forum.services import moderation, posting, reading
 from forum.services.errors import PermissionDenied, ValidationError
 from forum.services.policy import can
+from forum.services.submissions import AlreadySubmitted
 from forum.services.thread_extras import thread_extras
-from forum.web.boards import page_arg
+from forum.web.paging import page_arg
 from forum.web.thread_forms import EditPostForm, NewThreadForm, ReplyForm, attach_error
 
 bp = Blueprint("threads", __name__)
@@ -63,7 +64,10 @@ def new(slug: str):
         else:
             try:
                 thread = posting.create_thread(_user(), board, form.kind.data or "", form.title.data,
-                                               form.body.data, software_version=form.software_version.data)
+                                               form.body.data, software_version=form.software_version.data,
+                                               submission_key=form.submission_key.data)
+            except AlreadySubmitted as done:
+                return _show_submitted(done)
             except ValidationError as error:
                 db.session.rollback()
                 attach_error(form, error)
@@ -72,6 +76,14 @@ def new(slug: str):
             return redirect(thread_url(thread))
     status = 422 if form.errors else 200
     return render_template("threads/new.html", board=board, form=form, **context), status
+
+
+def _show_submitted(done: AlreadySubmitted):
+    """The form was already sent (a second click, a resent page): undo this attempt and show the
+    post the first sending created, as if this one had created it."""
+    db.session.rollback()
+    post = done.post
+    return redirect(thread_url(post.thread) if post.is_first else post_url(post))
 
 
 @bp.get("/t/<int:thread_id>")
@@ -101,7 +113,9 @@ def reply(thread_id: int):
     if form.preview.data:
         return _render_thread(thread, form, None, preview_html=render_markdown(form.body.data or ""))
     try:
-        post = posting.reply(_user(), thread, form.body.data)
+        post = posting.reply(_user(), thread, form.body.data, submission_key=form.submission_key.data)
+    except AlreadySubmitted as done:
+        return _show_submitted(done)
     except ValidationError as error:
         db.session.rollback()
         attach_error(form, error)

@@ -93,9 +93,14 @@ class LiveSite:
         """Register an account with the registration service (then give it `role`)."""
         email = f"navigateur{next(_emails)}@example.org"
         with self.app():
-            user = accounts.register(email, name, PASSWORD, "medecin_generaliste", structure or f"MSP {name}",
-                                     "msp", "Bretagne", [(board_service.get_board(slug), None) for slug in boards])
+            # Staff names may hold role words (« Mona Modération »): members' may not, so staff
+            # accounts are registered under a neutral name first, as `create-user` would name them.
+            registered_name = name if role == "member" else f"Compte {next(_emails)}"
+            user = accounts.register(email, registered_name, PASSWORD, "medecin_generaliste",
+                                     structure or f"MSP {name}", "msp", "Bretagne",
+                                     [(board_service.get_board(slug), None) for slug in boards])
             user.role = role
+            user.display_name = name
             db.session.flush()
             return {"id": user.id, "email": email, "name": name}
 

@@ -36,7 +36,7 @@ def user_count() -> int:
 
 
 def logged_in_user_id(client) -> str | None:
-    """The id of the session's user ("<id>.<credentials fingerprint>", see User.get_id)."""
+    """The id of the session's user ("<id>.<session fingerprint>", see User.get_id)."""
     with client.session_transaction() as session:
         return session.get("_user_id", "").partition(".")[0] or None
 

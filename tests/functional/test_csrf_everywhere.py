@@ -68,7 +68,7 @@ class World:
         }
         strings = {"slug": [self.board.slug], "token": [self.reset_token],
                    "action": ["lock", "pin", "hide", "delete"]}
-        if converter == "IntegerConverter":
+        if converter in ("IntegerConverter", "IdConverter"):  # IdConverter: `<int:…>` (forum.web.paging)
             return ints.get(name, [self.request.id])  # unknown names: an id that exists
         return strings.get(name, ["essai"])
 

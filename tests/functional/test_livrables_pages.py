@@ -1,5 +1,6 @@
 """The livrable journey through the pages: a moderator prepares, annotates and freezes; the editor
-reads its livrables, downloads them and acknowledges receipt; everyone else gets 403."""
+reads its livrables, downloads them and acknowledges receipt; everyone else gets 404 (as for a
+livrable that does not exist: tests/functional/test_livrable_access.py)."""
 import csv
 import io
 import re
@@ -123,14 +124,14 @@ def test_downloads_of_a_frozen_livrable_ignore_later_votes(client, login, chorus
 
 
 @pytest.mark.parametrize("who", ["member", "other_editor"])
-def test_others_get_403_on_a_livrable(client, login, chorus, who):
+def test_others_get_404_on_a_livrable(client, login, chorus, who):
     livrable_id = frozen_by_moderator(client, login, chorus)
     login(make_user() if who == "member" else make_user(role="editor", editor=make_editor()))
     db.session.commit()
     for url in (f"/livrables/{livrable_id}", f"/livrables/{livrable_id}/export.csv"):
         response = client.get(url)
-        assert response.status_code == 403 and b"Importer les r" not in response.data
-    assert client.post(f"/livrables/{livrable_id}/accuse-reception").status_code == 403
+        assert response.status_code == 404 and b"Importer les r" not in response.data
+    assert client.post(f"/livrables/{livrable_id}/accuse-reception").status_code == 404
     assert db.session.get(Livrable, livrable_id).acknowledged_at is None
 
 
@@ -160,7 +161,7 @@ def test_second_livrable_shows_its_diff(client, login, chorus):
     second = frozen_by_moderator(client, login, chorus)
     page = client.get(f"/livrables/{second}").get_data(as_text=True)
     assert "Livrable n° 2 – Chorus" in page and f'href="/livrables/{first}"' in page
-    assert "En hausse (1)" in page and "Ordonnances bizones en un clic</a> — rang 3 → 1" in page
+    assert "En hausse (1)" in page and "Ordonnances bizones en un clic</bdi></a> — rang 3 → 1" in page
 
 
 def test_unknown_livrable_and_format_are_404(client, login, chorus):

@@ -43,9 +43,9 @@ def test_profile_shows_identity_software_threads_and_replies(client):
     response = client.get(f"/u/{user.id}")
     text = page(response)
     assert response.status_code == 200
-    assert "<h1>Claire Martin</h1>" in text
+    assert "<h1><bdi>Claire Martin</bdi></h1>" in text
     assert "infirmier·e" in text
-    assert "MSP des Tilleuls (Maison de santé pluriprofessionnelle, Bretagne)" in text
+    assert "<bdi>MSP des Tilleuls</bdi> (Maison de santé pluriprofessionnelle, Bretagne)" in text
     assert "Chorus" in text and "version 5.2" in text
     assert "Astuce pour les ordonnances bizones" in text and "Astuce</span>" in text
     assert "Demande : export du DMP en un clic" in text and "Demande d'évolution</span>" in text

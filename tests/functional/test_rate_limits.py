@@ -1,6 +1,7 @@
-"""Rate limits: log-in per account and per address, registration, password reset, posting, votes,
-search, exports; a French 429 page (JSON under /api/) with Retry-After. The suite runs with limits
-off (TestConfig), so each test here builds an app with them on and small values."""
+"""Rate limits: log-in per account and address, per address, and per account from all addresses
+(a ceiling); registration, password reset, posting, votes, search, exports; a French 429 page (JSON
+under /api/) with Retry-After. The suite runs with limits off (TestConfig), so each test here builds
+an app with them on and small values."""
 from __future__ import annotations
 
 import html
@@ -89,7 +90,7 @@ def test_failed_logins_on_one_account_get_french_429_with_retry_after(limited):
     for _ in range(3):
         assert log_in(client, "claire@example.org").status_code == 422
     assert_limited(log_in(client, "claire@example.org"))
-    # Even the right password waits: that is the point of a per-account limit.
+    # From the address that failed, even the right password waits (see below for other addresses).
     assert_limited(log_in(client, user.email, PASSWORD))
     # The limit is per account (case folded), not global: another account can still log in.
     other = make_user("paul@example.org")
@@ -118,6 +119,39 @@ def test_failed_logins_from_one_address_are_limited_across_accounts(limited):
     # Another address is not affected.
     response = log_in(client, "claire@example.org", PASSWORD, environ_base={"REMOTE_ADDR": "192.0.2.7"})
     assert response.status_code == 302
+
+
+ATTACKER = {"REMOTE_ADDR": "203.0.113.9"}
+OWNER = {"REMOTE_ADDR": "198.51.100.2"}
+
+
+def test_failures_from_one_address_do_not_lock_the_owner_out(limited):
+    """Someone failing on purpose with a member's e-mail is slowed down; the member, from their own
+    address, still logs in with the right password."""
+    app, client = limited(RATELIMIT_LOGIN_ACCOUNT="5/minute;20/hour", RATELIMIT_LOGIN_ADDRESS=UNLIMITED,
+                          RATELIMIT_LOGIN_ACCOUNT_CEILING=UNLIMITED)
+    user = make_user("claire@example.org")
+    db.session.commit()
+    attacker, owner = app.test_client(), app.test_client()
+    statuses = [log_in(attacker, "Claire@example.org", environ_base=ATTACKER).status_code for _ in range(7)]
+    assert statuses == [422] * 5 + [429] * 2
+    assert log_in(owner, user.email, PASSWORD, environ_base=OWNER).status_code == 302
+    assert owner.get("/profil/modifier").status_code == 200
+    # The attacker's address stays limited for this account, even with the right password.
+    assert_limited(log_in(attacker, user.email, PASSWORD, environ_base=ATTACKER))
+
+
+def test_account_ceiling_stops_guessing_spread_over_many_addresses(limited):
+    app, client = limited(RATELIMIT_LOGIN_ACCOUNT="2/minute", RATELIMIT_LOGIN_ADDRESS=UNLIMITED,
+                          RATELIMIT_LOGIN_ACCOUNT_CEILING="6/hour")
+    user, other = make_user("claire@example.org"), make_user("paul@example.org")
+    db.session.commit()
+    for n in range(6):  # one failure from each of six addresses: under the per-address limit each time
+        assert log_in(client, user.email, environ_base={"REMOTE_ADDR": f"203.0.113.{n + 10}"}).status_code == 422
+    # The ceiling is reached: every address waits now for this account, the owner's included.
+    assert_limited(log_in(client, user.email, environ_base={"REMOTE_ADDR": "203.0.113.99"}))
+    assert_limited(log_in(client, user.email, PASSWORD, environ_base=OWNER))
+    assert log_in(client, other.email, PASSWORD, environ_base=OWNER).status_code == 302  # other accounts log in
 
 
 def test_successful_logins_do_not_count(limited):

@@ -159,7 +159,7 @@ def test_outside_tests_the_queue_is_applied_once_the_response_is_sent(client, co
 def test_results_show_the_author_and_a_deleted_author_as_former_member(client, content):
     page = client.get("/search?q=dmp").get_data(as_text=True)
     author = content["tip"].author
-    assert f'<a class="author" href="/u/{author.id}">Claire Martin</a>' in page
+    assert f'<a class="author" href="/u/{author.id}"><bdi>Claire Martin</bdi></a>' in page
     gone = make_user(display_name="Bernard Supprimé", password="mot-de-passe-solide")
     make_thread(content["tip"].board, gone, kind="tip", title="Export DMP du soir", body="Rien.")
     db.session.commit()
@@ -168,4 +168,4 @@ def test_results_show_the_author_and_a_deleted_author_as_former_member(client, c
     db.session.commit()
     page = client.get("/search?q=dmp").get_data(as_text=True)
     assert "3 sujets trouvés" in page and "Bernard Supprimé" not in page
-    assert '<span class="author">Ancien membre</span>' in page
+    assert '<span class="author"><bdi>Ancien membre</bdi></span>' in page

@@ -155,7 +155,7 @@ def test_secure_cookie_flag_follows_the_environment(monkeypatch, tmp_path, confi
         monkeypatch.delenv("FLASK_RUN_FROM_CLI", raising=False)
     monkeypatch.delenv("FORUM_ENV", raising=False)
     app = create_app({"SECRET_KEY": "x", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
-                      "RATELIMIT_ENABLED": False, **config})
+                      "RATELIMIT_ENABLED": False, "PUBLIC_BASE_URL": "https://clubs.example.org", **config})
     assert app.config["SESSION_COOKIE_SECURE"] is secure
     expected_remember = secure if "SESSION_COOKIE_SECURE" not in config else cookies_secure(app)
     assert app.config["REMEMBER_COOKIE_SECURE"] is expected_remember
@@ -165,6 +165,9 @@ def test_forum_env_comes_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("FORUM_ENV", "production")
     monkeypatch.setenv("RATELIMIT_ENABLED", "false")
     monkeypatch.setenv("FLASK_RUN_FROM_CLI", "true")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://clubs.example.org/")
     app = create_app({"SECRET_KEY": "x", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["PUBLIC_BASE_URL"] == "https://clubs.example.org"
+    assert app.config["TRUSTED_HOSTS"] == ["clubs.example.org"]
     assert app.config["RATELIMIT_ENABLED"] is False

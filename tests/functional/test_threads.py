@@ -45,7 +45,7 @@ def test_thread_page_shows_breadcrumb_title_and_posts(client):
     assert response.status_code == 200
     html = page_text(response)
     assert 'aria-label="Fil d\'Ariane"' in html and "Accueil" in html and "Hellodoc" in html
-    assert "<h1>Comment exporter le DMP ?</h1>" in html
+    assert "<h1><bdi>Comment exporter le DMP ?</bdi></h1>" in html
     assert "Julie Bernard" in html and "infirmier·e" in html and "MSP du Vieux Port" in html
     assert "<strong>l'option</strong>" in html and "Menu Outils puis Export." in html
     assert "Question" in html

@@ -88,7 +88,7 @@ def _seed(index: int, payload: Payload, moderator, reporter) -> Seed:
     answer = statuses.set_status(moderator, thread, "planifiee", note=text, version=fit_line(text, 1, 40, ""),
                                  official=True)
     comment = text[:1000]
-    reports.report_post(reporter, reply, "autre", comment)
+    report = reports.report_post(reporter, reply, "autre", comment)
     frozen = livrables.create_draft(moderator, board, ExportFilters())
     livrables.update_draft(moderator, frozen, text[:INTRODUCTION], {thread.id: (True, text[:NOTE])})
     livrables.freeze(moderator, frozen)
@@ -96,7 +96,7 @@ def _seed(index: int, payload: Payload, moderator, reporter) -> Seed:
     livrables.update_draft(moderator, draft, text[:INTRODUCTION], {thread.id: (True, text[:NOTE])})
     db.session.flush()
     return Seed(payload, word, board.slug, author.id, author.display_name, author.structure.name, author.bio or "",
-                thread.id, thread.title, reply.id, text, answer.version, comment, frozen.id, draft.id)
+                thread.id, thread.title, reply.id, answer.note, answer.version, report.comment, frozen.id, draft.id)
 
 
 @dataclass(eq=False)  # hashable by identity: pages are cached per site

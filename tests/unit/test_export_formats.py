@@ -50,6 +50,7 @@ def chorus(app):
 
 
 def write(board, fmt, filters=None):
+    current_app.config["PUBLIC_BASE_URL"] = "https://forum.example.org"  # links never use the request's host
     with current_app.test_request_context(base_url="https://forum.example.org"):
         rows = export.board_rows(board, filters)
         return rows, export.write(rows, fmt, title="Demandes – Chorus", board=board.name, generated_at=utcnow(),

@@ -151,7 +151,7 @@ def test_editor_acknowledges_receipt_once(chorus):
 def test_other_editor_can_neither_read_nor_acknowledge(chorus):
     livrable = frozen(chorus)
     stranger = make_user(role="editor", editor=make_editor())
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):  # as for an id that does not exist
         livrables.get_livrable(stranger, livrable.id)
     with pytest.raises(PermissionDenied):
         livrables.acknowledge(stranger, livrable)

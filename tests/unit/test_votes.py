@@ -100,26 +100,29 @@ def test_votes_are_frozen_on_a_doublon(app):
 
 
 def test_a_lost_insert_race_keeps_one_vote_and_no_error(app, monkeypatch):
-    """The other request inserted the vote between our lookup and our insert: the SAVEPOINT
-    absorbs the unique-constraint error and the existing vote gets the new importance."""
+    """Another request inserted the same vote between our checks and our write: the single
+    INSERT … ON CONFLICT DO UPDATE turns ours into a change of importance, one row, no error."""
+    from sqlalchemy import insert
+
+    from forum.models._time import utcnow
+
     request = make_request()
     member = make_user(uses=[request.board])
-    make_vote(request, member, "utile")
     db.session.commit()
-    monkeypatch.setattr(votes, "find_vote", _blind_first_lookup(votes.find_vote))
+    thread_id, user_id, checks = request.id, member.id, votes.vote_refusal
+
+    def checks_then_another_request_votes(*args, **kwargs):
+        refusal = checks(*args, **kwargs)
+        with db.engine.begin() as other:
+            other.execute(insert(Vote).values(thread_id=thread_id, user_id=user_id, importance="utile",
+                                              created_at=utcnow(), updated_at=utcnow()))
+        return refusal
+
+    monkeypatch.setattr(votes, "vote_refusal", checks_then_another_request_votes)
     vote = votes.cast_vote(member, request, "important")
     db.session.commit()
     assert vote_rows(request) == 1
     assert vote.importance == "important" and request.score == 2
-
-
-def _blind_first_lookup(real):
-    calls = []
-
-    def lookup(user_id, thread_id):
-        calls.append(1)
-        return None if len(calls) == 1 else real(user_id, thread_id)
-    return lookup
 
 
 def test_withdrawing_after_dropping_the_software_is_allowed(app):
