@@ -1,12 +1,18 @@
-"""The one place Markdown becomes HTML: markdown -> bleach allowlist -> linkify with safe rel."""
+"""The one place Markdown becomes HTML: budget -> markdown -> bleach allowlist -> linkify with safe rel."""
 from __future__ import annotations
 
+import html
+import logging
 import threading
 from functools import partial
 
 import bleach
 import markdown
-from bleach.linkifier import LinkifyFilter
+
+from forum.markup_budget import neutralise
+from forum.markup_linear import LinearLinkifyFilter, LinearTreeWalker
+
+logger = logging.getLogger(__name__)
 
 ALLOWED_TAGS = frozenset({
     "p", "br", "hr", "strong", "em", "b", "i", "del", "ul", "ol", "li",
@@ -30,14 +36,17 @@ def _set_link_rel(attrs: dict, new: bool = False) -> dict:
 
 
 def _new_cleaner() -> bleach.Cleaner:
-    return bleach.Cleaner(
+    cleaner = bleach.Cleaner(
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         protocols=ALLOWED_PROTOCOLS,
         strip=True,
         strip_comments=True,
-        filters=[partial(LinkifyFilter, callbacks=[_set_link_rel], skip_tags={"pre", "code"}, parse_email=False)],
+        filters=[partial(LinearLinkifyFilter, callbacks=[_set_link_rel], skip_tags={"pre", "code"},
+                         parse_email=False)],
     )
+    cleaner.walker = LinearTreeWalker  # same tokens as bleach's walker, in linear time
+    return cleaner
 
 
 # Building a Markdown converter and a Cleaner costs more than rendering a post; neither is
@@ -55,11 +64,23 @@ def _converters() -> tuple[markdown.Markdown, bleach.Cleaner]:
 
 
 def render_markdown(source: str) -> str:
-    """Render user Markdown to sanitised HTML, safe to store and to output with |safe."""
+    """Render user Markdown to sanitised HTML, safe to store and to output with |safe.
+
+    Never raises, in time bounded by the length: the budget (forum.markup_budget) makes literal
+    what Markdown would take super-linear time on, and should Markdown fail all the same (a
+    RecursionError on some nesting the budget does not foresee), the text is shown as written."""
     md, cleaner = _converters()
-    return cleaner.clean(md.reset().convert(source))
+    try:
+        return cleaner.clean(md.reset().convert(neutralise(source)))
+    except Exception as error:  # noqa: BLE001 (any failure of the renderer: show the text instead)
+        logger.warning("Markdown rendering failed (%s): body shown as plain text", type(error).__name__)
+        return "<p>" + html.escape(source).replace("\n", "<br>\n") + "</p>"
 
 
 def plain_text(html_or_source: str) -> str:
     """Text without any markup, for excerpts, feeds and search documents."""
-    return bleach.clean(html_or_source, tags=set(), strip=True)
+    cleaner = getattr(_local, "plain", None)
+    if cleaner is None:
+        cleaner = _local.plain = bleach.Cleaner(tags=set(), strip=True)  # what bleach.clean() builds
+        cleaner.walker = LinearTreeWalker
+    return cleaner.clean(html_or_source)
