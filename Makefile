@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app forum
 
-.PHONY: install run test test-pg lint bench bench-pages clean-db
+.PHONY: install run test test-quick test-pg lint bench bench-pages clean-db
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ run: install
 ## The whole test suite
 test: install
 	$(PY) -m pytest -q
+
+## The suite without the tests marked `slow` (real servers, the 30-second load, the sweeps over the
+## XSS corpus, page numbers and form fields) or `browser` (Chromium): under two minutes
+test-quick: install
+	$(PY) -m pytest -q -m "not slow and not browser"
 
 ## The whole test suite on PostgreSQL: a throwaway cluster (Debian's postgresql package) in a
 ## temporary directory, stopped and deleted afterwards (scripts/with_postgres.sh)

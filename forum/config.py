@@ -136,6 +136,8 @@ class BaseConfig:
     RATELIMIT_VOTE = "30/minute;300/hour"
     # Search pages, per member or per address for visitors.
     RATELIMIT_SEARCH = "30/minute;600/hour"
+    # Markdown previews (/apercu), per member; every attempt counts, refused ones included.
+    RATELIMIT_PREVIEW = "20/minute;300/hour"
     # Export and download endpoints of the livrables blueprint, per member or address.
     RATELIMIT_EXPORT = "10/minute;100/hour"
 
@@ -156,10 +158,6 @@ class BaseConfig:
     MAIL_TIMEOUT = 10
     # Directory of the .eml files written when MAIL_SERVER is None; None means instance/outbox.
     MAIL_OUTBOX_DIR: str | None = None
-
-
-class DevelopmentConfig(BaseConfig):
-    DEBUG = False
 
 
 class ProductionConfig(BaseConfig):

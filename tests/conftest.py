@@ -1,9 +1,12 @@
-"""Shared fixtures: an app with a fresh database per test, a client, a CLI runner, login helper.
+"""Shared fixtures: an app with a fresh database per test (its templates compiled once per session),
+a client, a CLI runner, logging in (tests/sessions.py), the Chorus scenario (tests/scenarios.py),
+counting queries.
 
 The suite runs on SQLite (a copy of an empty template file per test) unless DATABASE_URL names
 a PostgreSQL database (`make test-pg`): the schema is then created once per session and every
 table emptied before each test. Tests marked `sqlite_only` (file copies, PRAGMAs, the SQLite
-backup API, several processes on one SQLite file) are skipped there.
+backup API, several processes on one SQLite file) are skipped there. The markers are declared in
+pyproject.toml ([tool.pytest.ini_options]).
 """
 from __future__ import annotations
 
@@ -13,12 +16,15 @@ from pathlib import Path
 
 import pytest
 from flask import g
+from jinja2 import BytecodeCache
 from sqlalchemy import event, make_url, text
 from sqlalchemy.exc import OperationalError
 
 from forum import create_app
 from forum.config import TestConfig
 from forum.extensions import db
+from tests.scenarios import build_board
+from tests.sessions import AuthActions, log_in
 
 _ENV_URL = os.environ.get("DATABASE_URL", "")
 # The PostgreSQL database the suite runs on, or None for SQLite.
@@ -27,11 +33,6 @@ POSTGRES_URL = _ENV_URL if _ENV_URL.startswith(("postgresql:", "postgresql+psyco
 
 def on_postgres() -> bool:
     return POSTGRES_URL is not None
-
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "sqlite_only: the test is about SQLite itself (skipped on PostgreSQL)")
-    config.addinivalue_line("markers", "postgres_only: the test needs PostgreSQL (skipped on SQLite)")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -134,9 +135,36 @@ def database_url(request, tmp_path) -> str:
     return f"sqlite:///{db_path}"
 
 
+class SessionBytecodeCache(BytecodeCache):
+    """Templates compiled once for the whole test session (Jinja's bytecode cache, in memory):
+    each test builds its own app, whose Jinja environment would otherwise lex, parse and compile
+    every template it renders again, a quarter of a page test's time. A template whose source
+    changes gets a new checksum, so it is compiled again."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = SessionBytecodeCache()
+
+
+def make_app(config: dict):
+    """create_app(config) with the session's compiled templates."""
+    app = create_app(config)
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
+    return app
+
+
 @pytest.fixture
 def app(request, tmp_path, database_url):
-    app = create_app({
+    app = make_app({
         **_config_dict(),
         "DATABASE_URL": database_url,
         "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
@@ -166,35 +194,23 @@ def runner(app):
     return app.test_cli_runner()
 
 
-class AuthActions:
-    def __init__(self, client):
-        self._client = client
-
-    def login(self, user_or_email, password: str = "motdepasse-solide"):
-        email = getattr(user_or_email, "email", user_or_email)
-        return self._client.post("/connexion", data={"email": email, "password": password})
-
-    def logout(self):
-        return self._client.post("/deconnexion")
-
-
 @pytest.fixture
 def auth(client):
+    """auth.login(user or email, password) and auth.logout(): through the forms (tests/sessions.py)."""
     return AuthActions(client)
-
-
-def log_in(client, user):
-    """Log `client` in as `user` without going through the form (Flask-Login's session keys)."""
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()  # "<id>.<session fingerprint>"
-        session["_fresh"] = True
-    return user
 
 
 @pytest.fixture
 def login(client):
-    """login(user): log the test client in as `user` without going through the form."""
+    """login(user): commit, then log the test client in as `user` without going through the form."""
     return lambda user: log_in(client, user)
+
+
+@pytest.fixture
+def chorus(app) -> dict:
+    """The Chorus board of tests/scenarios.py: three ranked requests, their voters, the editor's
+    representative and a moderator (see build_board)."""
+    return build_board()
 
 
 class QueryCounter:

@@ -1,7 +1,7 @@
 """Acronym glossary for search: health acronyms of the seed documents and their expansions.
 
 Drawn from ../shared/docs/seeds-digest.md section 4 and issue 5. Search expands them at query time
-(forum.search.querying): a query word or phrase that matches one expression of a group also finds
+(forum.search.plan): a query word or phrase that matches one expression of a group also finds
 the other expressions of the group, in both directions ("DMP" finds "dossier médical partagé" and
 the reverse). Matching ignores case and accents, except for the expressions listed in
 CASE_SENSITIVE, which are ordinary French words in lower case ("si", "has", "ans"…).

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from forum.models.boards import Board, Editor
 
 ROLES = ("member", "moderator", "editor", "admin")
+# Badge beside a team member's name (an editor representative's names its editor).
+ROLE_BADGES = {"moderator": "Modérateur·rice", "admin": "Administrateur·rice"}
 
 # Fixed list of professions: code stored, French label shown.
 PROFESSIONS: dict[str, str] = {
@@ -150,12 +152,17 @@ class User(UserMixin, db.Model):
         return "Ancien membre" if self.deleted_at else self.display_name
 
     @property
-    def is_moderator(self) -> bool:
+    def has_moderator_role(self) -> bool:
+        """The account's role moderates (moderator or admin). Whether it moderates a given board
+        is services.policy.is_moderator(user, board): scopes may limit it."""
         return self.role in ("moderator", "admin")
 
     @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
+    def role_badge(self) -> str | None:
+        """The team badge shown beside the name on the profile, None for a member."""
+        if self.role == "editor":
+            return f"Représentant·e de {self.editor.name}" if self.editor else None
+        return ROLE_BADGES.get(self.role)
 
     def uses_board(self, board_id: int) -> bool:
         return any(s.board_id == board_id for s in self.software)

@@ -6,60 +6,58 @@
 - apply_pending(): apply the durable queue of index updates (forum.models.IndexTask).
 - query(q, board=, kind=, status=, sort=, page=): threads matching a search, with excerpts.
 - similar_requests(board_id, text, limit=5): open requests like `text` (duplicate hint).
-- reindex(progress=): rebuild the index beside the live one, then swap it in.
+- reindex(progress=): rebuild the index from the database (Whoosh: beside the live one, then swapped in).
 - status(): figures for `flask search status`.
 
-Two backends sit behind these names, chosen by SEARCH_BACKEND: "whoosh" (default: an index
-directory on this host's disk) and "postgres" (forum.search.pg_backend: a table of the database,
-for deployments with several application hosts). Swapping engines means this package only.
+Inside: forum.search.engine parses the search box once into a neutral plan (forum.search.plan)
+and hands it to one backend (forum.search.backend.SearchBackend), chosen by SEARCH_BACKEND here
+and nowhere else: "whoosh" (default: an index directory on this host's disk) or "postgres" (a
+table of the database, for deployments with several application hosts).
 """
 from __future__ import annotations
 
-import logging
 import threading
 
 from flask import Flask, Response, current_app
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from forum.extensions import db
-from forum.search import pg_backend, querying, updates
-from forum.search.querying import SearchHit, SearchResults
-from forum.search.updates import ReindexError
+from forum.search import engine, postgres, whoosh
+from forum.search.backend import SearchBackend
+from forum.search.queue import ReindexError
+from forum.search.results import PER_PAGE, SearchHit, SearchResults
 
 __all__ = ["ReindexError", "SearchHit", "SearchResults", "apply_pending", "init_app", "query",
            "reindex", "similar_requests", "status"]
 
-log = logging.getLogger(__name__)
+BACKENDS: dict[str, SearchBackend] = {"whoosh": whoosh, "postgres": postgres}
 
 
-BACKENDS = ("whoosh", "postgres")
+def backend() -> SearchBackend:
+    """The backend of the current app (SEARCH_BACKEND, checked by init_app)."""
+    return BACKENDS[current_app.config.get("SEARCH_BACKEND") or "whoosh"]
 
 
-def _postgres() -> bool:
-    return current_app.config.get("SEARCH_BACKEND") == "postgres"
-
-
-def query(q: str | None, **options) -> SearchResults:
-    """Threads matching a search (see querying.query for the options)."""
-    return pg_backend.query(q, **options) if _postgres() else querying.query(q, **options)
+def query(q: str | None, board: str | None = None, kind: str | None = None, status: str | None = None,
+          sort: str = "relevance", page: int = 1, per_page: int = PER_PAGE) -> SearchResults:
+    """Threads matching a search. Never raises for bad input: the answer then carries a French
+    message; when the index fails, the database answers with a notice."""
+    return engine.query(backend(), q, board=board, kind=kind, status=status, sort=sort, page=page,
+                        per_page=per_page)
 
 
 def similar_requests(board_id: int, text: str, limit: int = 5) -> list:
     """Open requests of the board like `text` (the duplicate hint). Never raises."""
-    backend = pg_backend if _postgres() else querying
-    return backend.similar_requests(board_id, text, limit)
+    return engine.similar_requests(backend(), board_id, text, limit)
 
 
 def apply_pending() -> int:
     """Apply the durable queue of index updates; returns how many were applied. Never raises."""
-    return pg_backend.apply_pending() if _postgres() else updates.apply_pending()
+    return backend().apply_pending()
 
 
 def reindex(progress=None, batch: int = 500) -> int:
     """Rebuild the whole index from the database. Raises ReindexError."""
-    backend = pg_backend if _postgres() else updates
-    return backend.reindex(progress=progress, batch=batch)
+    return backend().reindex(progress=progress, batch=batch)
 
 
 def init_app(app: Flask) -> None:
@@ -69,10 +67,10 @@ def init_app(app: Flask) -> None:
     response's close callback, once the body is sent, so users never wait for the index; the test
     client does not close responses, so under TESTING it happens before returning.
     """
-    backend = app.config.get("SEARCH_BACKEND") or "whoosh"
-    if backend not in BACKENDS:
-        raise ValueError(f"SEARCH_BACKEND={backend!r}: expected one of {', '.join(BACKENDS)}")
-    if backend == "postgres" and not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+    name = app.config.get("SEARCH_BACKEND") or "whoosh"
+    if name not in BACKENDS:
+        raise ValueError(f"SEARCH_BACKEND={name!r}: expected one of {', '.join(BACKENDS)}")
+    if name == "postgres" and not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         raise ValueError("SEARCH_BACKEND=postgres needs a PostgreSQL DATABASE_URL")
 
     @app.after_request
@@ -125,22 +123,5 @@ _batcher = _Batcher()
 
 
 def status() -> dict:
-    """Live generation, documents in the index, visible threads and queued tasks."""
-    if _postgres():
-        return pg_backend.status()
-    from forum.models import IndexTask, Thread
-    from forum.search import storage
-
-    root = storage.root_dir(current_app.config)
-    info: dict = {"directory": str(root), "generation": storage.live_generation(root), "documents": None,
-                  "error": None}
-    try:
-        _, ix = storage.open_live(root)
-        info["documents"] = ix.doc_count()
-    except storage.IndexUnavailable as exc:
-        info["error"] = str(exc)
-    with Session(db.engine) as session:
-        info["threads"] = session.scalar(select(func.count()).select_from(Thread)
-                                         .where(Thread.deleted_at.is_(None)))
-        info["pending"] = session.scalar(select(func.count()).select_from(IndexTask))
-    return info
+    """Where the index is, its documents, visible threads and queued tasks."""
+    return backend().status()

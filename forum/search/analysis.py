@@ -1,4 +1,5 @@
-"""French text analysis shared by indexing, querying and highlighting, so the three always agree.
+"""French text analysis shared by indexing, querying and highlighting, so the three (and both
+backends) always agree.
 
 A word becomes a term in four steps: lower-case, stop-word check (on the accent-folded form),
 French Snowball stem of the word *as written*, then accent folding of the stem. Stemming before
@@ -63,24 +64,30 @@ def term_of(word: str) -> str | None:
 
 
 # Final letters that lose their accent when users type fast, and how to restore them.
-_ACCENT_RESTORES = (("eres", "ères"), ("ere", "ère"), ("ees", "ées"), ("ee", "ée"), ("es", "és"),
-                    ("es", "ès"), ("e", "é"), ("a", "à"))
+ACCENT_RESTORES = (("eres", "ères"), ("ere", "ère"), ("ees", "ées"), ("ee", "ée"), ("es", "és"),
+                   ("es", "ès"), ("e", "é"), ("a", "à"))
 
 
-def query_terms(word: str) -> frozenset[str]:
-    """All terms a query word may stand for: as typed, folded, and with final accents restored.
-
-    Empty for a stop word.
-    """
+def spelling_variants(word: str) -> frozenset[str]:
+    """The spellings a query word may stand for: as typed, folded, and with final accents
+    restored ("planifiee" -> "planifiée"). Empty for a stop word."""
     word = word.lower()
     folded = fold(word)
     if folded in STOP_WORDS:
         return frozenset()
     variants = {word, folded}
-    for plain, accented in _ACCENT_RESTORES:
+    for plain, accented in ACCENT_RESTORES:
         if folded.endswith(plain) and len(folded) > len(plain) + 2:
             variants.add(folded[: -len(plain)] + accented)
-    return frozenset(t for t in map(term_of, variants) if t)
+    return frozenset(variants)
+
+
+def query_terms(word: str) -> frozenset[str]:
+    """All index terms a query word may stand for (the terms of its spelling variants).
+
+    Empty for a stop word.
+    """
+    return frozenset(t for t in map(term_of, spelling_variants(word)) if t)
 
 
 def words(text: str) -> list[str]:
@@ -88,6 +95,8 @@ def words(text: str) -> list[str]:
     return WORD_RE.findall(text.lower())
 
 
+# Whoosh pickles this class's module path into every index's schema: moving it elsewhere makes
+# existing indexes (and those in backups) unreadable until `flask search reindex`. It stays here.
 class FrenchFilter(Filter):
     """Whoosh filter applying term_of() to each token; stop words are dropped and positions
     renumbered, so the phrase "alimenter le DMP" matches "alimenter DMP" on both sides."""

@@ -18,7 +18,7 @@ def _fail(message: str) -> None:
 
 def _index_dir_problem() -> str | None:
     """What prevents writing the Whoosh index (a file where its directory should be…), or None."""
-    from forum.search import storage
+    from forum.search.whoosh import storage
 
     if (current_app.config.get("SEARCH_BACKEND") or "whoosh") != "whoosh":
         return None
@@ -30,7 +30,7 @@ def _index_dir_problem() -> str | None:
 @click.option("--if-missing", is_flag=True,
               help="Ne reconstruire que si l'index est absent ou illisible (utilisé par make run).")
 def reindex_command(quiet: bool, if_missing: bool) -> None:
-    """Rebuild the search index from the database beside the live one, then swap it in atomically."""
+    """Reconstruit l'index de recherche depuis la base, à côté de l'index en service, puis le remplace d'un coup."""
     from forum.search import ReindexError, reindex, status
 
     if if_missing and status()["error"] is None:
@@ -60,7 +60,7 @@ def reindex_command(quiet: bool, if_missing: bool) -> None:
 
 @search_cli.command("status")
 def status_command() -> None:
-    """Show the live index, its document count, the visible threads and the queued updates."""
+    """Affiche l'index en service, son nombre de documents, les sujets visibles et les mises à jour en attente."""
     from forum.search import status
 
     info = status()
@@ -78,7 +78,7 @@ def status_command() -> None:
 
 @search_cli.command("apply")
 def apply_command() -> None:
-    """Apply the queued index updates now (normally done after each request)."""
+    """Applique maintenant les mises à jour de l'index en attente (faites d'habitude après chaque requête)."""
     from forum.search import apply_pending
 
     click.echo(f"Mises à jour appliquées : {apply_pending()}")

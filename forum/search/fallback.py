@@ -1,6 +1,6 @@
-"""Database search used when the index is missing or broken: slower, no stemming, no synonyms
-and accents only as the database compares them, but the user still gets results, never an
-error page."""
+"""Database search used when the index of either backend is missing or broken: slower, no
+stemming, no synonyms and accents only as the database compares them, but the user still gets
+results, never an error page; the duplicate hint likewise."""
 from __future__ import annotations
 
 from sqlalchemy import and_, exists, func, not_, or_, select
@@ -9,6 +9,7 @@ from forum.extensions import db
 from forum.models import Post, Thread
 from forum.search.analysis import STOP_WORDS, fold, words
 from forum.search.parsing import Item, ParsedQuery
+from forum.search.plan import SimilarPlan
 
 
 def _like(text: str) -> str:
@@ -51,10 +52,17 @@ def conditions(parsed: ParsedQuery, filters: dict) -> list:
     return where
 
 
-def any_word_in_title(text: str):
-    """Threads whose title has one of the significant words of `text` (duplicate hint)."""
-    kept = [w for w in words(text) if len(w) > 2 and fold(w) not in STOP_WORDS][:12]
-    return or_(*[Thread.title.ilike(_like(w), escape="\\") for w in kept]) if kept else None
+def similar_requests(plan: SimilarPlan) -> list[Thread]:
+    """The duplicate hint without an index: requests whose title has one of the text's
+    significant words, most recent activity first."""
+    kept = [w.text for w in plan.words if len(w.text) > 2][:12]
+    if not kept:
+        return []
+    return list(db.session.scalars(
+        select(Thread).where(Thread.board_id == plan.board_id, Thread.kind == plan.kind,
+                             Thread.deleted_at.is_(None), Thread.status.in_(plan.statuses),
+                             or_(*[Thread.title.ilike(_like(w), escape="\\") for w in kept]))
+        .order_by(Thread.last_activity_at.desc()).limit(plan.limit)))
 
 
 def search_database(parsed: ParsedQuery, filters: dict, page: int, per_page: int) -> tuple[list[Thread], int]:

@@ -23,6 +23,7 @@ from forum.models.accounts import STRUCTURE_KINDS, STRUCTURE_NAME_MAX
 from forum.services import ranking, sessions
 from forum.services.errors import NotFound, ValidationError
 from forum.services.patient_data import check_no_patient_identifier
+from forum.services.policy import Action, require
 from forum.services.posting import clean_version
 from forum.services.text_hygiene import clean_text, has_visible_text, reserved_role_word, visible_length
 
@@ -38,8 +39,6 @@ PROFILE_LIST_LIMIT = 20
 _EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f]+\.[^@\s\x00-\x1f\x7f-\x9f]+$")
 
 DUPLICATE_EMAIL = "Un compte existe déjà avec cette adresse."
-RESERVED_NAME_MESSAGE = ("Le nom affiché ne peut pas contenir « {word} » : ce mot est réservé aux comptes des éditeurs, "
-                         "des modérateurs et de l'administration du forum. Choisissez un autre nom.")
 
 
 # --- field cleaning -------------------------------------------------------------------------------
@@ -71,13 +70,12 @@ def clean_password(password: str | None) -> str:
     return password
 
 
-def clean_display_name(name: str | None, *, allow_role_words: bool = False) -> str:
+def clean_display_name(name: str | None, *, user: User | None = None, allow_role_words: bool = False) -> str:
     """The public name: one line without control or bidi characters, at least 2 visible characters, no
-    NIR, and unless `allow_role_words` no word of the forum's team (« éditeur », « modérateur »,
-    « support »…), so that no member looks like an editor or a moderator in replies. Staff accounts
-    and accounts made by an administrator from the command line may use them: their role was given
-    by an administrator, and « Référent Chorus (éditeur) » is true of them.
-    Raises ValidationError("display_name", …)."""
+    NIR, and no word of the forum's team (« éditeur », « modérateur », « support »…) unless the policy
+    lets `user` use them (Action.USE_TEAM_NAME: staff accounts) or `allow_role_words` (accounts made
+    by an administrator from the command line): their role was given by an administrator, and
+    « Référent Chorus (éditeur) » is true of them. Raises ValidationError("display_name", …)."""
     name = clean_text(name, multiline=False)
     if visible_length(name, stop_at=DISPLAY_NAME_MIN_LENGTH) < DISPLAY_NAME_MIN_LENGTH:
         raise ValidationError("display_name",
@@ -88,7 +86,7 @@ def clean_display_name(name: str | None, *, allow_role_words: bool = False) -> s
     check_no_patient_identifier("display_name", name)
     word = None if allow_role_words else reserved_role_word(name)
     if word:
-        raise ValidationError("display_name", RESERVED_NAME_MESSAGE.format(word=word))
+        require(user, Action.USE_TEAM_NAME, word)
     return name
 
 
@@ -247,7 +245,7 @@ def reset_password(token: str, password: str | None, max_age: int | None = None)
 def update_profile(user: User, display_name: str, profession: str, structure_name: str,
                    structure_kind: str, region: str, bio: str | None) -> User:
     """Change the public profile of `user`. Raises ValidationError."""
-    display_name = clean_display_name(display_name, allow_role_words=user.role != "member")
+    display_name = clean_display_name(display_name, user=user)
     profession = clean_profession(profession)
     region = clean_region(region)
     bio = clean_bio(bio)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from forum.extensions import db
 from forum.models import AuditEntry, Board, Post, Thread, User
 from forum.models._time import utcnow
-from forum.services.policy import moderated_board_ids, require
+from forum.services.policy import Action, moderated_board_ids, require
 
 PER_PAGE = 50
 PARIS = ZoneInfo("Europe/Paris")
@@ -31,6 +31,7 @@ ACTION_LABELS: dict[str, str] = {
     "hide_post": "Message masqué",
     "restore_post": "Message restauré",
     "edit_post": "Message modifié par un modérateur",
+    "delete_post": "Message supprimé par un modérateur",
     "merge_threads": "Sujets fusionnés",
     "suspend": "Membre suspendu",
     "unsuspend": "Suspension levée",
@@ -92,7 +93,7 @@ def list_entries(viewer: User | None, filters: AuditFilters, page: int = 1) -> A
 
     Actors and target users come with the entries, boards and threads in one query each: four
     statements whatever the page size. Raises PermissionDenied for non-moderators."""
-    require(viewer, "view_moderation", None, "Le journal de modération est réservé aux modérateurs.")
+    require(viewer, Action.VIEW_MODERATION)
     conditions = []
     scope = moderated_board_ids(viewer)
     if scope is not None:

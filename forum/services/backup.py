@@ -22,7 +22,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from forum.search import storage
+from forum.search.whoosh import storage
 
 MANIFEST = "manifest.json"
 DATABASE_FILE = "forum.sqlite3"

@@ -33,7 +33,7 @@ from forum.models import (
 )
 from forum.models._time import utcnow
 from forum.models.threads import slugify
-from forum.services import catalogue, counters, posting
+from forum.services import catalogue, counters, posting, questions, ranking, statuses, tips, votes
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 DEMO_PASSWORD = "demo-motdepasse"
@@ -51,7 +51,6 @@ class SeedResult:
     reason: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
     logins: list[tuple[str, str, str]] = field(default_factory=list)  # (email, role, name)
-    skipped: list[str] = field(default_factory=list)  # features whose services are missing
 
 
 def load_members(path: Path | None = None) -> dict[str, Any]:
@@ -98,9 +97,9 @@ def seed(if_empty: bool = False, now: datetime | None = None) -> SeedResult:
     result = SeedResult(loaded=True, logins=logins)
     threads = load_threads()
     for entry in threads:
-        _create_thread(entry, users, boards, now, result)
+        _create_thread(entry, users, boards, now)
     counters.recount_all()
-    _refresh_ranking(result)
+    ranking.refresh_scores()
     result.counts = {
         "membres": len(users), "sujets": len(threads),
         "réponses": db.session.scalar(select(func.count(Post.id)).where(Post.is_first.is_(False))),
@@ -149,48 +148,31 @@ def _create_members(boards: dict[str, Board]) -> tuple[dict[str, User], list[tup
 
 
 def _create_thread(entry: dict[str, Any], users: dict[str, User], boards: dict[str, Board],
-                   now: datetime, result: SeedResult) -> None:
+                   now: datetime) -> None:
     author, board = users[entry["author"]], boards[entry["board"]]
     thread = posting.create_thread(author, board, entry["kind"], entry["title"], entry["body"],
                                    software_version=entry.get("version"))
     replies = [posting.reply(users[r["author"]], thread, r["body"]) for r in entry.get("reply", [])]
-    _apply_interactions(entry, thread, replies, users, result)
+    _apply_interactions(entry, thread, replies, users)
     _spread_in_time(entry, thread, replies, now)
 
 
 def _apply_interactions(entry: dict[str, Any], thread: Thread, replies: list[Post],
-                        users: dict[str, User], result: SeedResult) -> None:
-    """Accepted answer, votes, "utile" marks, confirmations and statuses, through their services.
-
-    The services belong to the requests capability; if one is missing the rest still loads and
-    the result says what was skipped."""
+                        users: dict[str, User]) -> None:
+    """Accepted answer, votes, "utile" marks, confirmations and statuses, through their services."""
     if entry.get("accepted"):
-        questions = _service("questions", result)
-        if questions:
-            questions.accept_answer(users[entry["author"]], thread, replies[entry["accepted"] - 1])
-    if entry.get("votes") and (votes := _service("votes", result)):
-        for item in entry["votes"]:
-            key, _, importance = item.partition(":")
-            votes.cast_vote(users[key], thread, importance)
-    if (entry.get("useful") or entry.get("confirm")) and (tips := _service("tips", result)):
-        for key in entry.get("useful", []):
-            tips.mark_useful(users[key], thread)
-        for item in entry.get("confirm", []):
-            key, _, version = item.partition(":")
-            tips.confirm_tip(users[key], thread, version)
-    if entry.get("status") and (statuses := _service("statuses", result)):
-        for step in entry["status"]:
-            statuses.set_status(users[step["actor"]], thread, step["status"], note=step.get("note"),
-                                version=step.get("version"), official=step.get("official", False))
-
-
-def _service(name: str, result: SeedResult):
-    try:
-        return __import__(f"forum.services.{name}", fromlist=[name])
-    except ImportError:
-        if name not in result.skipped:
-            result.skipped.append(name)
-        return None
+        questions.accept_answer(users[entry["author"]], thread, replies[entry["accepted"] - 1])
+    for item in entry.get("votes", []):
+        key, _, importance = item.partition(":")
+        votes.cast_vote(users[key], thread, importance)
+    for key in entry.get("useful", []):
+        tips.mark_useful(users[key], thread)
+    for item in entry.get("confirm", []):
+        key, _, version = item.partition(":")
+        tips.confirm_tip(users[key], thread, version)
+    for step in entry.get("status", []):
+        statuses.set_status(users[step["actor"]], thread, step["status"], note=step.get("note"),
+                            version=step.get("version"), official=step.get("official", False))
 
 
 def _spread_in_time(entry: dict[str, Any], thread: Thread, replies: list[Post], now: datetime) -> None:
@@ -227,9 +209,3 @@ def _spread_in_time(entry: dict[str, Any], thread: Thread, replies: list[Post], 
                        .values(created_at=start + span / 4))
     db.session.flush()
     counters.recount_thread(thread.id)
-
-
-def _refresh_ranking(result: SeedResult) -> None:
-    ranking = _service("ranking", result)
-    if ranking is not None:
-        ranking.refresh_scores()

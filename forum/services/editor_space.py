@@ -10,7 +10,7 @@ from sqlalchemy import exists, func, select
 
 from forum.extensions import db
 from forum.models import Board, StatusChange, Thread, User
-from forum.services.errors import PermissionDenied
+from forum.services.policy import Action, require
 from forum.services.ranking import OPEN_STATUSES, RankedPage, rank
 
 OFFICIAL = StatusChange.answer_by.is_not(None)
@@ -32,8 +32,7 @@ class EditorOverview:
 
 def overview(user: User | None, per_page: int = 25) -> EditorOverview:
     """Raises PermissionDenied unless `user` is an editor representative."""
-    if user is None or not user.is_authenticated or user.role != "editor" or user.editor_id is None:
-        raise PermissionDenied("L'espace éditeur est réservé aux représentants des éditeurs.")
+    require(user, Action.VIEW_EDITOR_SPACE)
     boards = list(db.session.scalars(select(Board).where(Board.editor_id == user.editor_id).order_by(Board.name)))
     items = [BoardOverview(board, rank(board, statuses=OPEN_STATUSES, per_page=per_page), unanswered(board))
              for board in boards]

@@ -20,9 +20,9 @@ from forum.markup import render_markdown
 from forum.models import Board, Livrable, LivrableItem, Thread, User
 from forum.models._time import utcnow
 from forum.services import ranking
-from forum.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from forum.services.errors import Conflict, NotFound, ValidationError
 from forum.services.patient_data import check_no_patient_identifier
-from forum.services.policy import can, require
+from forum.services.policy import Action, can, represented_editor_id, require
 from forum.services.statuses import set_status
 from forum.services.text_hygiene import clean_text, has_visible_text
 
@@ -36,8 +36,7 @@ EMPTY_SELECTION = "Impossible de figer un livrable vide : cochez au moins une de
 def export_board_requests(actor: User | None, board: Board, filters: ExportFilters | None = None) -> list[ExportRow]:
     """Rows of the board's ranked requests for an export. PermissionDenied unless a moderator or
     this board's editor representative."""
-    require(actor, "export_requests", board, "Seuls les modérateurs et l'éditeur de ce logiciel peuvent "
-                                             "exporter les demandes de ce forum.")
+    require(actor, Action.EXPORT_REQUESTS, board)
     return board_rows(board, filters)
 
 
@@ -55,29 +54,29 @@ def get_livrable(actor: User | None, livrable_id: int) -> Livrable:
     Raises NotFound, the same as for an id that does not exist, to anyone who may not read it
     (another editor, a member): its page, downloads and acknowledgement do not tell it exists."""
     livrable = db.session.get(Livrable, livrable_id)
-    if livrable is None or not can(actor, "read_livrable", livrable) or (
-            not livrable.is_frozen and not can(actor, "manage_livrables", livrable.board)):
+    if livrable is None:
         raise NotFound("Ce livrable n'existe pas.")
+    require(actor, Action.READ_LIVRABLE, livrable)
     return livrable
 
 
 def list_livrables(actor: User | None) -> list[Livrable]:
     """Livrables the actor may read, newest first: moderators see drafts too; an editor
     representative the frozen livrables of its editor's boards. PermissionDenied for others."""
-    if actor is None or not actor.is_authenticated or (actor.role not in ("moderator", "admin", "editor")):
-        raise PermissionDenied("Les livrables sont réservés aux modérateurs et aux représentants des éditeurs.")
+    require(actor, Action.LIST_LIVRABLES)
     query = select(Livrable).order_by(Livrable.frozen_at.is_(None).desc(), Livrable.frozen_at.desc(),
                                       Livrable.id.desc())
-    if actor.role == "editor":
+    editor_id = represented_editor_id(actor)
+    if editor_id is not None:  # only what it may read, in SQL
         query = query.join(Board, Board.id == Livrable.board_id).where(
-            Board.editor_id == actor.editor_id, Livrable.frozen_at.is_not(None))
+            Board.editor_id == editor_id, Livrable.frozen_at.is_not(None))
     return [livrable for livrable in db.session.scalars(query.options(selectinload(Livrable.acknowledged_by)))
-            if can(actor, "read_livrable", livrable)]
+            if can(actor, Action.READ_LIVRABLE, livrable)]
 
 
 def create_draft(actor: User | None, board: Board, filters: ExportFilters) -> Livrable:
     """A draft holding the board's ranked requests that match `filters`, all ticked, in rank order."""
-    require(actor, "manage_livrables", board, "Seuls les modérateurs préparent les livrables.")
+    require(actor, Action.MANAGE_LIVRABLES, board)
     if board.editor_id is None:
         raise ValidationError("board", "Ce forum n'a pas d'éditeur : choisissez le forum d'un logiciel.")
     rows = board_rows(board, filters)
@@ -91,7 +90,7 @@ def create_draft(actor: User | None, board: Board, filters: ExportFilters) -> Li
 
 
 def _require_draft(actor: User | None, livrable: Livrable) -> None:
-    require(actor, "manage_livrables", livrable.board, "Seuls les modérateurs préparent les livrables.")
+    require(actor, Action.MANAGE_LIVRABLES, livrable.board)
     if livrable.is_frozen:
         raise Conflict("Ce livrable est figé : il ne peut plus être modifié.")
 
@@ -185,8 +184,7 @@ def _snapshot(livrable: Livrable, kept: list[LivrableItem], threads: dict[int, T
 
 def acknowledge(actor: User | None, livrable: Livrable) -> Livrable:
     """The board's editor representative acknowledges receipt; the first date is kept."""
-    require(actor, "acknowledge_livrable", livrable, "Seul le représentant de l'éditeur de ce logiciel peut "
-                                                     "accuser réception de ce livrable.")
+    require(actor, Action.ACKNOWLEDGE_LIVRABLE, livrable)
     if livrable.acknowledged_at is None:
         livrable.acknowledged_at, livrable.acknowledged_by_id = utcnow(), actor.id
         db.session.flush()

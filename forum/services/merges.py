@@ -15,15 +15,14 @@ from forum.markup import render_markdown
 from forum.models import IMPORTANCES, RequestMerge, StatusChange, Thread, User, Vote
 from forum.models._time import utcnow
 from forum.services import audit, ranking
-from forum.services.errors import Conflict, PermissionDenied, ValidationError
+from forum.services.errors import Conflict, ValidationError
 from forum.services.indexing import enqueue_thread
-from forum.services.policy import can
+from forum.services.policy import Action, require
 
 
 def check_merge(actor: User, source: Thread, target: Thread, confirm_cross_board: bool = False) -> None:
     """Raise the error that forbids merging `source` into `target`, if any."""
-    if not can(actor, "merge_requests", source):
-        raise PermissionDenied("Seuls les modérateurs peuvent fusionner des demandes.")
+    require(actor, Action.MERGE_REQUESTS, source)
     if source.kind != "request" or target.kind != "request":
         raise ValidationError("target_id", "Seules deux demandes d'évolution peuvent être fusionnées.")
     if source.id == target.id:

@@ -1,5 +1,5 @@
 """Moderators' actions on threads and posts: pin, lock, move, change kind, hide and restore, edit,
-merge two threads. Each checks the moderator's scope through the policy, keeps the counters and
+delete, merge two threads. Each checks the moderator's scope through the policy, keeps the counters and
 the search index in step, and writes one audit entry; the caller commits.
 
 Reports live in services.reports, suspensions in services.suspensions.
@@ -15,11 +15,10 @@ from forum.services import audit, counters, posting, ranking
 from forum.services.errors import Conflict, NotFound, ValidationError
 from forum.services.indexing import enqueue_thread
 from forum.services.patient_data import check_no_patient_identifier
-from forum.services.policy import require
+from forum.services.policy import Action, require
 from forum.services.text_hygiene import clean_text, has_visible_text
 
 REASON_MAX_LENGTH = 1000
-NOT_A_MODERATOR = "Seuls les modérateurs de ce forum peuvent faire cette action."
 # The thread actions that are a simple switch, and what they record: action -> (attribute, value).
 SWITCHES: dict[str, tuple[str, bool]] = {
     "pin": ("pinned", True), "unpin": ("pinned", False),
@@ -46,8 +45,8 @@ def clean_reason(reason: str | None, *, required: bool = False, field: str = "re
     return reason or None
 
 
-def _require_moderator(actor: User, board: Board, message: str = NOT_A_MODERATOR) -> None:
-    require(actor, "moderate", board, message)
+def _require_moderator(actor: User, board: Board) -> None:
+    require(actor, Action.MODERATE, board)
 
 
 def _require_visible(thread: Thread) -> None:
@@ -79,7 +78,7 @@ def move_thread(actor: User, thread: Thread, target: Board, reason: str | None =
     _require_visible(thread)
     if target.id == thread.board_id:
         raise ValidationError("board_id", "Le sujet est déjà sur ce forum : choisissez-en un autre.")
-    _require_moderator(actor, target, f"Vous ne modérez pas le forum {target.name}.")
+    _require_moderator(actor, target)
     reason = clean_reason(reason)
     source = thread.board
     thread.board_id = target.id
@@ -194,7 +193,7 @@ def hide_post(actor: User, post: Post, reason: str | None) -> None:
 
 def restore_post(actor: User, post: Post, reason: str | None = None) -> None:
     """Show a hidden post again. Raises PermissionDenied, Conflict (not hidden)."""
-    _require_moderator(actor, post.thread.board)
+    require(actor, Action.RESTORE_POST, post)
     if post.deleted_at is None:
         raise Conflict("Ce message n'est pas masqué.")
     reason = clean_reason(reason)
@@ -205,14 +204,23 @@ def restore_post(actor: User, post: Post, reason: str | None = None) -> None:
 def edit_post(actor: User, post: Post, body: str, title: str | None = None, reason: str | None = None) -> Post:
     """A moderator edits any post of its boards; the revision is marked as a moderator's.
     Raises PermissionDenied, NotFound (hidden post), ValidationError (body, title, reason)."""
-    _require_moderator(actor, post.thread.board, "Seuls les modérateurs de ce forum peuvent modifier les messages "
-                                                 "des autres.")
+    _require_moderator(actor, post.thread.board)
     reason = clean_reason(reason)
     before = post.revision_count
     posting.edit_post(actor, post, body, title=title)
     if post.revision_count != before:
         audit.record(actor, "edit_post", post=post, reason=reason)
     return post
+
+
+def delete_post(actor: User, post: Post, reason: str | None = None) -> None:
+    """The post's « Supprimer » button: its author withdraws it (posting.delete_post); a moderator
+    deleting someone else's post (policy: Action.DELETE_POST) is journaled, like a moderator's edit.
+    Raises PermissionDenied, NotFound (already deleted), ValidationError("reason")."""
+    reason = clean_reason(reason)
+    posting.delete_post(actor, post)
+    if post.author_id != actor.id:
+        audit.record(actor, "delete_post", post=post, reason=reason, first_post=post.is_first)
 
 
 def merge_threads(actor: User, source: Thread, target: Thread, reason: str | None = None) -> int:
@@ -234,7 +242,7 @@ def merge_threads(actor: User, source: Thread, target: Thread, reason: str | Non
     if target.deleted_at is not None:
         raise ValidationError("target_id", "Le sujet cible est masqué ou a été fusionné : choisissez un sujet visible.")
     if source.board_id != target.board_id:
-        _require_moderator(actor, target.board, f"Vous ne modérez pas le forum {target.board.name}.")
+        _require_moderator(actor, target.board)
     reason = clean_reason(reason)
     moved = db.session.execute(update(Post).where(Post.thread_id == source.id)
                                .values(thread_id=target.id, is_first=False)).rowcount

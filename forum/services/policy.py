@@ -1,7 +1,20 @@
-"""Who may do what: the single place permissions are decided (`can`), checked by services."""
+"""Who may do what, and how a refusal is worded: the one place permissions are decided.
+
+Every action is an `Action`; `RULES` maps each to who may perform it, on what target, and the
+French refusal. Services call `require(user, action, target)`, which raises that refusal; pages and
+templates call `can(user, action, target)` to show or hide a control. A string naming no action
+raises ValueError (a typo fails loudly instead of hiding a button). No other module tests a role.
+
+Two refusals are common to every action: an anonymous visitor is told to log in (the rule's
+`login` sentence), a suspended member is told until when and why, for every action that is not a
+read (`Rule.reads`).
+"""
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -9,26 +22,62 @@ from babel.dates import format_datetime
 from sqlalchemy import select
 
 from forum.extensions import db
-from forum.models import Board, ModeratorScope, Post, Thread, User
+from forum.models import STATUSES, Board, Livrable, ModeratorScope, Post, Thread, User
 from forum.models._time import utcnow
-from forum.services.errors import PermissionDenied
+from forum.services.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationError
+
+
+class Action(StrEnum):
+    """What a user may attempt, with the target `can`/`require` expect."""
+
+    CREATE_THREAD = "create_thread"          # Board
+    REPLY = "reply"                          # Thread
+    EDIT_POST = "edit_post"                  # Post
+    DELETE_POST = "delete_post"              # Post
+    RESTORE_POST = "restore_post"            # Post
+    VIEW_REVISIONS = "view_revisions"        # Post
+    READ_HIDDEN = "read_hidden"              # Thread or Post: a hidden thread, a deleted post's text
+    MODERATE = "moderate"                    # Board, Thread or Post
+    VOTE = "vote"                            # Thread (a request)
+    SET_STATUS = "set_status"                # Thread (a request); which statuses: can_set_status
+    ACCEPT_ANSWER = "accept_answer"          # Thread (a question)
+    MERGE_REQUESTS = "merge_requests"        # Thread (the duplicate)
+    MARK_TIP_USEFUL = "mark_tip_useful"      # Thread (a tip)
+    CONFIRM_TIP = "confirm_tip"              # Thread (a tip)
+    REPORT_POST = "report_post"              # Post
+    SUSPEND_USER = "suspend_user"            # User
+    VIEW_MODERATION = "view_moderation"      # None: the report queue and the journal
+    EXPORT_REQUESTS = "export_requests"      # Board
+    MANAGE_LIVRABLES = "manage_livrables"    # Board, or None: at least one board
+    LIST_LIVRABLES = "list_livrables"        # None
+    READ_LIVRABLE = "read_livrable"          # Livrable
+    ACKNOWLEDGE_LIVRABLE = "acknowledge_livrable"  # Livrable
+    VIEW_EDITOR_SPACE = "view_editor_space"  # None
+    USE_TEAM_NAME = "use_team_name"          # str: a word of the team (« modérateur »…) in one's name
+
+
+# --- who someone is: roles, moderator scopes, editor representatives, suspensions -----------------
 
 # Statuses an editor representative may set on its own editor's boards.
 EDITOR_STATUSES = frozenset({"planifiee", "livree", "deja_possible", "refusee"})
+# The same words for a missing and a hidden thread: nothing tells that it exists.
+THREAD_NOT_FOUND = "Ce sujet n'existe pas ou a été supprimé."
+POST_NOT_FOUND = "Ce message n'existe pas ou a été supprimé."
 
 
 def _active(user: User | None) -> bool:
     return user is not None and user.is_authenticated and user.deleted_at is None
 
 
+def represented_editor_id(user: User | None) -> int | None:
+    """The editor `user` represents (an active editor representative), else None."""
+    return user.editor_id if _active(user) and user.role == "editor" else None
+
+
 def is_board_editor(user: User | None, board: Board) -> bool:
     """The user represents the editor of this board's software."""
-    return (_active(user) and user.role == "editor" and board.editor_id is not None
-            and user.editor_id == board.editor_id)
-
-
-# Actions that only read: still allowed to a suspended member. Every other action writes.
-READ_ACTIONS = frozenset({"view_revisions", "read_livrable", "export_requests", "view_moderation"})
+    editor_id = represented_editor_id(user)
+    return editor_id is not None and board.editor_id == editor_id
 
 
 def moderated_board_ids(user: User) -> frozenset[int] | None:
@@ -47,7 +96,7 @@ def moderated_board_ids(user: User) -> frozenset[int] | None:
 def is_moderator(user: User | None, board: Board | None = None) -> bool:
     """Admins and global moderators moderate every board; a scoped moderator only its boards.
     Without a board: whether the user moderates at least one board."""
-    if not (_active(user) and user.role in ("moderator", "admin")):
+    if not (_active(user) and user.has_moderator_role):
         return False
     scope = moderated_board_ids(user)
     return scope is None or board is None or board.id in scope
@@ -56,6 +105,13 @@ def is_moderator(user: User | None, board: Board | None = None) -> bool:
 def is_global_moderator(user: User | None) -> bool:
     """Moderates every board (needed for actions that are not tied to a board, like suspensions)."""
     return is_moderator(user) and moderated_board_ids(user) is None
+
+
+def require_scopable(user: User) -> None:
+    """Only an account of role « moderator » can be limited to some boards (an admin moderates
+    them all). Raises Conflict."""
+    if user.role != "moderator":
+        raise Conflict("Seul un compte de rôle « moderator » peut être limité à certains forums.")
 
 
 def suspended_until(user: User | None) -> datetime | None:
@@ -79,74 +135,184 @@ def ensure_not_suspended(user: User | None) -> None:
         raise PermissionDenied(suspension_message(user))
 
 
-def can(user: User | None, action: str, obj: Any = None) -> bool:
-    """True when `user` may perform `action` on `obj`.
+def _board(target: Board | Thread | Post | Livrable | None) -> Board | None:
+    if isinstance(target, Post):
+        return target.thread.board
+    if isinstance(target, Thread | Livrable):
+        return target.board
+    return target
 
-    Actions: create_thread (Board), reply (Thread), edit_post / delete_post (Post),
-    restore_post (Post), view_revisions (Post), moderate (Board), vote (Thread),
-    set_status (Thread; see can_set_status), accept_answer (Thread), merge_requests (Thread),
-    mark_tip_useful (Thread), answer_officially (Thread), admin,
-    export_requests (Board), manage_livrables (Board), read_livrable / acknowledge_livrable (Livrable),
-    report_post (Post), suspend_user (User), view_moderation.
 
-    A suspended member may only perform READ_ACTIONS until the end of the suspension.
-    """
+def _moderates(user: User, target: Any) -> bool:
+    return is_moderator(user, _board(target))
+
+
+# --- the action table -------------------------------------------------------------------------------
+
+Refusal = Callable[[User | None, Any], DomainError]
+LOGIN = "Connectez-vous pour continuer."
+
+
+def denied(message: str) -> Refusal:
+    """A refusal that is always the same 403."""
+    return lambda user, target: PermissionDenied(message)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """`allows(user, target)` is asked for an active, logged-in member only (and, unless `reads`,
+    one who is not suspended); `refuse(user, target)` is the error when it says no. An anonymous
+    visitor gets PermissionDenied(`login`), or `refuse(None, target)` when `login` is None (a
+    NotFound that must not tell a hidden thing exists, a field error said to everyone alike)."""
+
+    allows: Callable[[User, Any], bool]
+    refuse: Refusal
+    reads: bool = False
+    login: str | None = LOGIN
+
+
+def _refuse_moderation(user: User | None, target: Any) -> DomainError:
+    board = _board(target)
+    if board is not None and is_moderator(user):  # a scoped moderator: say which board it is not
+        return PermissionDenied(f"Vous ne modérez pas le forum {board.name}.")
+    return PermissionDenied("Seuls les modérateurs de ce forum peuvent faire cette action.")
+
+
+def _own_post_or_moderator(user: User, post: Post) -> bool:
+    return post.author_id == user.id or _moderates(user, post)
+
+
+def _may_report(user: User, post: Post) -> bool:
+    return post.author_id != user.id and post.deleted_at is None and post.thread.deleted_at is None
+
+
+def _refuse_report(user: User | None, post: Post) -> DomainError:
+    if post.deleted_at is not None or post.thread.deleted_at is not None:
+        return NotFound(POST_NOT_FOUND)
+    return PermissionDenied("Vous ne pouvez pas signaler votre propre message.")
+
+
+def _may_suspend(user: User, target: User) -> bool:
+    return (is_global_moderator(user) and target.id != user.id and not target.has_moderator_role
+            and target.deleted_at is None)
+
+
+def _may_read_livrable(user: User, livrable: Livrable) -> bool:
+    if not livrable.is_frozen:  # a draft: read by those who prepare it
+        return can(user, Action.MANAGE_LIVRABLES, livrable.board)
+    return is_moderator(user, livrable.board) or is_board_editor(user, livrable.board)
+
+
+RULES: dict[Action, Rule] = {
+    Action.CREATE_THREAD: Rule(
+        lambda user, board: isinstance(board, Board), denied("Vous ne pouvez pas ouvrir de sujet ici."),
+        login="Connectez-vous pour ouvrir un sujet."),
+    Action.REPLY: Rule(
+        lambda user, thread: not thread.locked or _moderates(user, thread),
+        lambda user, thread: Conflict("Ce sujet est verrouillé : il n'accepte plus de réponses."),
+        login="Connectez-vous pour répondre."),
+    Action.EDIT_POST: Rule(_own_post_or_moderator, denied("Vous ne pouvez modifier que vos propres messages.")),
+    Action.DELETE_POST: Rule(_own_post_or_moderator, denied("Vous ne pouvez supprimer que vos propres messages.")),
+    Action.RESTORE_POST: Rule(_moderates, denied("Seuls les modérateurs de ce forum peuvent restaurer un message.")),
+    Action.VIEW_REVISIONS: Rule(
+        _moderates, denied("Seuls les modérateurs peuvent consulter l'historique des modifications."), reads=True),
+    Action.READ_HIDDEN: Rule(
+        _moderates, lambda user, target: NotFound(POST_NOT_FOUND if isinstance(target, Post) else THREAD_NOT_FOUND),
+        reads=True, login=None),
+    Action.MODERATE: Rule(_moderates, _refuse_moderation),
+    Action.VOTE: Rule(lambda user, thread: True, denied("Vous ne pouvez pas voter."),
+                      login="Connectez-vous pour voter."),
+    Action.SET_STATUS: Rule(
+        lambda user, thread: _moderates(user, thread) or is_board_editor(user, thread.board),
+        denied("Seuls les modérateurs et l'éditeur de ce logiciel peuvent changer le statut de ses demandes.")),
+    Action.ACCEPT_ANSWER: Rule(
+        lambda user, thread: thread.kind == "question" and (
+            thread.author_id == user.id or _moderates(user, thread) or is_board_editor(user, thread.board)),
+        denied("Seuls l'auteur de la question, les modérateurs et l'éditeur du logiciel peuvent choisir la solution.")),
+    Action.MERGE_REQUESTS: Rule(_moderates, denied("Seuls les modérateurs peuvent fusionner des demandes.")),
+    Action.MARK_TIP_USEFUL: Rule(
+        lambda user, thread: thread.author_id != user.id,
+        lambda user, thread: Conflict("Vous ne pouvez pas marquer votre propre astuce comme utile."),
+        login="Connectez-vous pour marquer une astuce utile."),
+    Action.CONFIRM_TIP: Rule(lambda user, thread: True, denied("Vous ne pouvez pas confirmer cette astuce."),
+                             login="Connectez-vous pour confirmer une astuce."),
+    Action.REPORT_POST: Rule(_may_report, _refuse_report, login="Connectez-vous pour signaler un message."),
+    Action.SUSPEND_USER: Rule(_may_suspend, denied(
+        "Seuls les modérateurs de tous les forums peuvent suspendre un membre, et pas un autre modérateur "
+        "ni eux-mêmes.")),
+    Action.VIEW_MODERATION: Rule(
+        lambda user, target: is_moderator(user),
+        denied("Les pages de modération sont réservées aux modérateurs."), reads=True),
+    Action.EXPORT_REQUESTS: Rule(
+        lambda user, board: is_moderator(user, board) or is_board_editor(user, board),
+        denied("Seuls les modérateurs et l'éditeur de ce logiciel peuvent exporter les demandes de ce forum."),
+        reads=True),
+    Action.MANAGE_LIVRABLES: Rule(
+        lambda user, board: is_moderator(user, board), denied("Seuls les modérateurs préparent les livrables.")),
+    Action.LIST_LIVRABLES: Rule(
+        lambda user, target: is_moderator(user) or represented_editor_id(user) is not None,
+        denied("Les livrables sont réservés aux modérateurs et aux représentants des éditeurs."), reads=True),
+    Action.READ_LIVRABLE: Rule(
+        _may_read_livrable, lambda user, livrable: NotFound("Ce livrable n'existe pas."), reads=True, login=None),
+    Action.ACKNOWLEDGE_LIVRABLE: Rule(
+        lambda user, livrable: livrable.is_frozen and is_board_editor(user, livrable.board),
+        denied("Seul le représentant de l'éditeur de ce logiciel peut accuser réception de ce livrable.")),
+    Action.VIEW_EDITOR_SPACE: Rule(
+        lambda user, target: represented_editor_id(user) is not None,
+        denied("L'espace éditeur est réservé aux représentants des éditeurs."), reads=True),
+    # Naming oneself is not publishing: a suspended editor keeps its representative's name. A
+    # visitor creating an account is refused like a member (a field error, not a log-in invitation).
+    Action.USE_TEAM_NAME: Rule(
+        lambda user, word: user.role != "member",
+        lambda user, word: ValidationError("display_name", (
+            f"Le nom affiché ne peut pas contenir « {word} » : ce mot est réservé aux comptes des éditeurs, "
+            "des modérateurs et de l'administration du forum. Choisissez un autre nom.")),
+        reads=True, login=None),
+}
+# Actions that only read: still allowed to a suspended member. Every other action writes.
+READ_ACTIONS = frozenset(action for action, rule in RULES.items() if rule.reads)
+
+
+def can(user: User | None, action: Action | str, target: Any = None) -> bool:
+    """True when `user` may perform `action` on `target`. `action` may be given by its value
+    ("reply", as templates do); an unknown name raises ValueError."""
+    rule = RULES[Action(action)]
     if not _active(user):
         return False
-    if action not in READ_ACTIONS and suspended_until(user) is not None:
+    if not rule.reads and suspended_until(user) is not None:
         return False
-    if action == "report_post":
-        post: Post = obj
-        return post.author_id != user.id and post.deleted_at is None and post.thread.deleted_at is None
-    if action == "suspend_user":
-        return (is_global_moderator(user) and obj.id != user.id and obj.role in ("member", "editor")
-                and obj.deleted_at is None)
-    if action == "view_moderation":
-        return is_moderator(user)
-    if action == "admin":
-        return user.role == "admin"
-    if action == "create_thread":
-        return isinstance(obj, Board)
-    if action == "reply":
-        return not obj.locked or is_moderator(user, obj.board)
-    if action in ("edit_post", "delete_post"):
-        post: Post = obj
-        return post.author_id == user.id or is_moderator(user, post.thread.board)
-    if action in ("restore_post", "view_revisions", "moderate"):
-        board = obj.thread.board if isinstance(obj, Post) else obj.board if isinstance(obj, Thread) else obj
-        return is_moderator(user, board)
-    if action == "accept_answer":
-        thread: Thread = obj
-        return (thread.kind == "question" and (thread.author_id == user.id or is_moderator(user, thread.board)
-                                                or is_board_editor(user, thread.board)))
-    if action in ("merge_requests",):
-        return is_moderator(user, obj.board)
-    if action == "set_status":
-        return is_moderator(user, obj.board) or is_board_editor(user, obj.board)
-    if action in ("vote", "mark_tip_useful", "confirm_tip"):
-        return True
-    if action == "export_requests":
-        return is_moderator(user, obj) or is_board_editor(user, obj)
-    if action == "manage_livrables":
-        return is_moderator(user, obj)
-    if action == "read_livrable":
-        return is_moderator(user, obj.board) or (obj.frozen_at is not None and is_board_editor(user, obj.board))
-    if action == "acknowledge_livrable":
-        return obj.frozen_at is not None and is_board_editor(user, obj.board)
-    return False
+    return rule.allows(user, target)
+
+
+def refusal(user: User | None, action: Action | str, target: Any = None) -> DomainError | None:
+    """The error refusing `action` to `user` (see `require`), or None when it is allowed."""
+    rule = RULES[Action(action)]
+    if not _active(user):
+        return PermissionDenied(rule.login) if rule.login else rule.refuse(None, target)
+    if not rule.reads and suspended_until(user) is not None:
+        return PermissionDenied(suspension_message(user))
+    return None if rule.allows(user, target) else rule.refuse(user, target)
+
+
+def require(user: User | None, action: Action | str, target: Any = None) -> None:
+    """Raise the rule's refusal unless `user` may perform `action` on `target`: PermissionDenied
+    (a log-in invitation for an anonymous visitor, until when and why for a suspended member),
+    or the rule's own Conflict / NotFound."""
+    error = refusal(user, action, target)
+    if error is not None:
+        raise error
 
 
 def can_set_status(user: User | None, thread: Thread, status: str) -> bool:
     """Moderators set any status; an editor representative only the editor statuses, on its boards."""
-    if is_moderator(user, thread.board):
-        return True
-    return is_board_editor(user, thread.board) and status in EDITOR_STATUSES
+    if not can(user, Action.SET_STATUS, thread):
+        return False
+    return _moderates(user, thread) or status in EDITOR_STATUSES
 
 
-def require(user: User | None, action: str, obj: Any = None, message: str | None = None) -> None:
-    """Raise PermissionDenied unless can(user, action, obj); a suspended member is told until when
-    and why rather than `message`."""
-    if not can(user, action, obj):
-        if action not in READ_ACTIONS and _active(user):
-            ensure_not_suspended(user)
-        raise PermissionDenied(message) if message else PermissionDenied()
+def require_status(user: User | None, thread: Thread, status: str) -> None:
+    """Raise PermissionDenied unless `user` may give `thread` this status (see can_set_status)."""
+    require(user, Action.SET_STATUS, thread)
+    if not can_set_status(user, thread, status):
+        labels = ", ".join(STATUSES[s] for s in STATUSES if s in EDITOR_STATUSES)
+        raise PermissionDenied(f"Le représentant de l'éditeur peut seulement donner les statuts : {labels}.")

@@ -12,10 +12,10 @@ from forum.markup import render_markdown
 from forum.models import KINDS, Board, Post, PostRevision, Thread, User
 from forum.models._time import utcnow
 from forum.services import counters, submissions
-from forum.services.errors import Conflict, NotFound, ValidationError
+from forum.services.errors import NotFound, ValidationError
 from forum.services.indexing import enqueue_thread
 from forum.services.patient_data import check_no_patient_identifier
-from forum.services.policy import can, ensure_not_suspended, is_moderator, require
+from forum.services.policy import Action, can, require
 from forum.services.text_hygiene import clean_text, has_visible_text, visible_length
 
 VERSION_MAX_LENGTH = 40
@@ -63,7 +63,7 @@ def create_thread(author: User, board: Board, kind: str, title: str, body: str,
                   software_version: str | None = None, submission_key: str | None = None) -> Thread:
     """Open a thread with its first post. Raises ValidationError, PermissionDenied, and
     submissions.AlreadySubmitted when the form with `submission_key` was already sent."""
-    require(author, "create_thread", board)
+    require(author, Action.CREATE_THREAD, board)
     if kind not in KINDS:
         raise ValidationError("kind", "Choisissez le type de sujet : question, astuce ou demande d'évolution.")
     title, body = clean_title(title), clean_body(body)
@@ -90,9 +90,7 @@ def reply(author: User, thread: Thread, body: str, submission_key: str | None = 
     submissions.AlreadySubmitted when the form with `submission_key` was already sent."""
     if thread.deleted_at is not None:
         raise NotFound("Ce sujet a été supprimé.")
-    ensure_not_suspended(author)
-    if not can(author, "reply", thread):
-        raise Conflict("Ce sujet est verrouillé : il n'accepte plus de réponses.")
+    require(author, Action.REPLY, thread)
     body = clean_body(body)
     submission = submissions.claim(author, submission_key)
     post = Post(thread_id=thread.id, author_id=author.id, body_source=body,
@@ -108,7 +106,7 @@ def reply(author: User, thread: Thread, body: str, submission_key: str | None = 
 def edit_post(actor: User, post: Post, body: str, title: str | None = None) -> Post:
     """Change a post (and the thread title for an opening post), keeping the previous text as a
     revision. Raises PermissionDenied, NotFound (deleted post), ValidationError."""
-    require(actor, "edit_post", post)
+    require(actor, Action.EDIT_POST, post)
     if post.deleted_at is not None:
         raise NotFound("Ce message a été supprimé.")
     body = clean_body(body)
@@ -136,20 +134,20 @@ def delete_post(actor: User, post: Post) -> None:
     """Soft-delete a post. Deleting the opening post deletes the thread when it has no visible
     reply, or when a moderator does it; otherwise the opening post alone is withdrawn.
     Raises PermissionDenied, NotFound (already deleted)."""
-    require(actor, "delete_post", post)
+    require(actor, Action.DELETE_POST, post)
     if post.deleted_at is not None:
         raise NotFound("Ce message est déjà supprimé.")
     thread = post.thread
     now = utcnow()
     post.deleted_at, post.deleted_by_id = now, actor.id
-    if post.is_first and (thread.reply_count == 0 or is_moderator(actor, thread.board)):
+    if post.is_first and (thread.reply_count == 0 or can(actor, Action.MODERATE, thread)):
         thread.deleted_at, thread.deleted_by_id = now, actor.id
     _recount_after(thread, post)
 
 
 def restore_post(actor: User, post: Post) -> None:
     """Undo a soft delete (moderators). Restoring an opening post restores its thread too."""
-    require(actor, "restore_post", post)
+    require(actor, Action.RESTORE_POST, post)
     thread = post.thread
     post.deleted_at = post.deleted_by_id = None
     if post.is_first and thread.deleted_at is not None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from forum.extensions import db
 from forum.models import Post, Thread, User
-from forum.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from forum.services.errors import Conflict, NotFound, ValidationError
 from forum.services.indexing import enqueue_thread
-from forum.services.policy import can
+from forum.services.policy import Action, require
 
 
 def _check(actor: User, thread: Thread) -> None:
@@ -14,9 +14,7 @@ def _check(actor: User, thread: Thread) -> None:
         raise NotFound("Ce sujet a été supprimé.")
     if thread.kind != "question":
         raise Conflict("Seules les questions peuvent avoir une solution acceptée.")
-    if not can(actor, "accept_answer", thread):
-        raise PermissionDenied("Seuls l'auteur de la question, les modérateurs et l'éditeur du logiciel "
-                               "peuvent choisir la solution.")
+    require(actor, Action.ACCEPT_ANSWER, thread)
 
 
 def accept_answer(actor: User, thread: Thread, post: Post) -> None:

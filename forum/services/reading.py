@@ -10,22 +10,20 @@ from sqlalchemy import ColumnElement, func, select
 from forum.extensions import db
 from forum.models import Post, PostRevision, Thread, User
 from forum.services.errors import NotFound
-from forum.services.policy import is_moderator, require
-
-THREAD_NOT_FOUND = "Ce sujet n'existe pas ou a été supprimé."
-POST_NOT_FOUND = "Ce message n'existe pas ou a été supprimé."
+from forum.services.policy import POST_NOT_FOUND, THREAD_NOT_FOUND, Action, can, require
 
 
-# The visibility rule, once. A deleted (withdrawn or hidden) thread is read by the moderators of its
-# board only; so is the text of a deleted post, which everyone else sees as « Message supprimé ».
-# Pages apply it to their viewer; public outputs (feeds, API, search, exports) to an anonymous one,
-# in SQL through public_threads(), which says the same as may_read_thread for viewer None.
+# The visibility rule, once. A deleted (withdrawn or hidden) thread is read by those the policy lets
+# read hidden content (Action.READ_HIDDEN: the moderators of its board); so is the text of a deleted
+# post, which everyone else sees as « Message supprimé ». Pages apply it to their viewer; public
+# outputs (feeds, API, search, exports) to an anonymous one, in SQL through public_threads(), which
+# says the same as may_read_thread for viewer None.
 def may_read_thread(thread: Thread, viewer: User | None) -> bool:
-    return thread.deleted_at is None or is_moderator(viewer, thread.board)
+    return thread.deleted_at is None or can(viewer, Action.READ_HIDDEN, thread)
 
 
 def may_read_post_text(post: Post, viewer: User | None) -> bool:
-    return may_read_thread(post.thread, viewer) and (post.deleted_at is None or is_moderator(viewer, post.thread.board))
+    return may_read_thread(post.thread, viewer) and (post.deleted_at is None or can(viewer, Action.READ_HIDDEN, post))
 
 
 def public_threads() -> ColumnElement[bool]:
@@ -60,8 +58,10 @@ class PostsPage:
 def get_thread(thread_id: int, viewer: User | None) -> Thread:
     """A thread the viewer may read. Raises NotFound (missing, or deleted and viewer not a moderator)."""
     thread = db.session.get(Thread, thread_id)
-    if thread is None or not may_read_thread(thread, viewer):
+    if thread is None:
         raise NotFound(THREAD_NOT_FOUND)
+    if thread.deleted_at is not None:
+        require(viewer, Action.READ_HIDDEN, thread)
     return thread
 
 
@@ -77,7 +77,7 @@ def get_post(post_id: int, viewer: User | None) -> Post:
 def get_editable_post(post_id: int, actor: User | None) -> Post:
     """A post the actor may edit, for the edit form. Raises NotFound, PermissionDenied."""
     post = get_post(post_id, actor)
-    require(actor, "edit_post", post, "Vous ne pouvez modifier que vos propres messages.")
+    require(actor, Action.EDIT_POST, post)
     if post.deleted_at is not None:
         raise NotFound("Ce message a été supprimé : il ne peut plus être modifié.")
     return post
@@ -125,7 +125,7 @@ def page_of_post(post: Post, per_page: int) -> int:
 def list_revisions(post_id: int, viewer: User | None) -> tuple[Post, list[PostRevision]]:
     """A post and its earlier versions, newest first. Moderators only: raises PermissionDenied, NotFound."""
     post = get_post(post_id, viewer)
-    require(viewer, "view_revisions", post, "Seuls les modérateurs peuvent consulter l'historique des modifications.")
+    require(viewer, Action.VIEW_REVISIONS, post)
     revisions = db.session.scalars(
         select(PostRevision).where(PostRevision.post_id == post.id).order_by(PostRevision.id.desc())).all()
     return post, list(revisions)

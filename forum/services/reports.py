@@ -14,7 +14,7 @@ from forum.models._time import utcnow
 from forum.services import audit, moderation
 from forum.services.errors import Conflict, NotFound, ValidationError
 from forum.services.patient_data import check_no_patient_identifier
-from forum.services.policy import moderated_board_ids, require
+from forum.services.policy import Action, can, moderated_board_ids, require
 from forum.services.text_hygiene import clean_text, has_visible_text
 
 COMMENT_MAX_LENGTH = 1000
@@ -27,9 +27,7 @@ ALREADY_REPORTED = "Vous avez déjà signalé ce message : les modérateurs ne l
 def report_post(reporter: User, post: Post, reason: str, comment: str | None = None) -> Report:
     """Report `post`. Raises NotFound (hidden post), PermissionDenied (one's own post, suspended
     member), ValidationError("reason" / "comment"), Conflict (an open report by the same member)."""
-    if post.deleted_at is not None or post.thread.deleted_at is not None:
-        raise NotFound("Ce message n'existe pas ou a été supprimé.")
-    require(reporter, "report_post", post, "Vous ne pouvez pas signaler votre propre message.")
+    require(reporter, Action.REPORT_POST, post)
     if reason not in REPORT_REASONS:
         raise ValidationError("reason", "Choisissez le motif du signalement dans la liste.")
     comment = clean_text(comment, multiline=True)
@@ -79,7 +77,7 @@ def _open_conditions(viewer: User) -> list:
 def open_reports(viewer: User | None) -> list[QueueItem]:
     """The open reports the viewer moderates, oldest first, with post, author, thread, board and
     reporter in one statement. Raises PermissionDenied for non-moderators."""
-    require(viewer, "view_moderation", None, "La file de modération est réservée aux modérateurs.")
+    require(viewer, Action.VIEW_MODERATION)
     rows = db.session.execute(
         select(Report, Post, Thread).join(Post, Post.id == Report.post_id).join(Thread, Thread.id == Post.thread_id)
         .where(*_open_conditions(viewer)).options(joinedload(Report.reporter))
@@ -89,7 +87,7 @@ def open_reports(viewer: User | None) -> list[QueueItem]:
 
 def open_report_count(viewer: User | None) -> int:
     """Open reports on the viewer's boards (0 for non-moderators), for the navigation badge."""
-    if viewer is None or not viewer.is_authenticated or not viewer.is_moderator:
+    if not can(viewer, Action.VIEW_MODERATION):
         return 0
     return db.session.scalar(
         select(func.count(Report.id)).join(Post, Post.id == Report.post_id).join(Thread, Thread.id == Post.thread_id)
@@ -111,7 +109,7 @@ def resolve_report(actor: User, report: Report, resolution: str | None, hide_pos
     ValidationError("resolution") without a note or with one too long.
     """
     post = db.session.get(Post, report.post_id)
-    require(actor, "moderate", post.thread.board, "Seuls les modérateurs de ce forum peuvent traiter ce signalement.")
+    require(actor, Action.MODERATE, post.thread.board)
     if report.resolved_at is not None:
         raise Conflict("Ce signalement a déjà été traité.")
     resolution = moderation.clean_reason(resolution, required=True, field="resolution",

@@ -13,10 +13,10 @@ from forum.markup import render_markdown
 from forum.models import STATUSES, StatusChange, Thread, User
 from forum.models._time import utcnow
 from forum.services import audit
-from forum.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from forum.services.errors import Conflict, NotFound, ValidationError
 from forum.services.indexing import enqueue_thread
 from forum.services.patient_data import check_no_patient_identifier
-from forum.services.policy import EDITOR_STATUSES, can, can_set_status, is_board_editor
+from forum.services.policy import Action, can_set_status, is_board_editor, require, require_status
 from forum.services.posting import clean_version
 from forum.services.text_hygiene import clean_text, has_visible_text
 
@@ -56,9 +56,7 @@ def set_status(actor: User, thread: Thread, status: str, note: str | None = None
     """
     if thread.deleted_at is not None:
         raise NotFound("Cette demande a été supprimée.")
-    if not can(actor, "set_status", thread):
-        raise PermissionDenied("Seuls les modérateurs et l'éditeur de ce logiciel peuvent changer le statut "
-                               "de ses demandes.")
+    require(actor, Action.SET_STATUS, thread)
     if thread.kind != "request":
         raise Conflict("Seules les demandes d'évolution ont un statut.")
     if status not in STATUSES:
@@ -66,9 +64,7 @@ def set_status(actor: User, thread: Thread, status: str, note: str | None = None
     if status == "doublon":
         raise ValidationError("status", "Pour marquer une demande comme doublon, fusionnez-la avec la demande "
                                         "d'origine : ses votes y seront reportés.")
-    if not can_set_status(actor, thread, status):
-        labels = ", ".join(STATUSES[s] for s in STATUSES if s in EDITOR_STATUSES)
-        raise PermissionDenied(f"Le représentant de l'éditeur peut seulement donner les statuts : {labels}.")
+    require_status(actor, thread, status)
     if thread.status == "doublon":
         raise Conflict("Cette demande a été fusionnée dans une autre : son statut ne change plus.")
     note, version = clean_note(note), clean_version(version, field="version")

@@ -12,18 +12,16 @@ from forum.models._time import utcnow
 from forum.services import audit
 from forum.services.errors import Conflict, ValidationError
 from forum.services.moderation import clean_reason
-from forum.services.policy import require, suspended_until
+from forum.services.policy import Action, require, require_scopable, suspended_until
 
 MAX_DAYS = 365
 SUSPENSION_REASON_MAX = 500  # the users.suspension_reason column
-NOT_ALLOWED = ("Seuls les modérateurs de tous les forums peuvent suspendre un membre, et pas un autre modérateur "
-               "ni eux-mêmes.")
 
 
 def suspend_user(actor: User, target: User, days: int | None, reason: str | None) -> None:
     """Suspend `target` for `days` days from now (a new suspension replaces a running one).
     Raises PermissionDenied, ValidationError("days" / "reason")."""
-    require(actor, "suspend_user", target, NOT_ALLOWED)
+    require(actor, Action.SUSPEND_USER, target)
     if days is None or not 1 <= days <= MAX_DAYS:
         raise ValidationError("days", f"Indiquez une durée entre 1 et {MAX_DAYS} jours.")
     reason = clean_reason(reason, required=True, missing="Indiquez le motif de la suspension : il est montré au membre.")
@@ -38,7 +36,7 @@ def suspend_user(actor: User, target: User, days: int | None, reason: str | None
 
 def unsuspend_user(actor: User, target: User, reason: str | None = None) -> None:
     """End a running suspension now. Raises PermissionDenied, Conflict (not suspended)."""
-    require(actor, "suspend_user", target, NOT_ALLOWED)
+    require(actor, Action.SUSPEND_USER, target)
     if suspended_until(target) is None:
         raise Conflict("Ce membre n'est pas suspendu.")
     reason = clean_reason(reason)
@@ -50,8 +48,7 @@ def unsuspend_user(actor: User, target: User, reason: str | None = None) -> None
 def set_moderator_scope(user: User, boards: list[Board], actor: User | None = None) -> None:
     """Limit moderator `user` to `boards` (an empty list: every board again). Used by the CLI.
     Raises Conflict when `user` is not a moderator."""
-    if user.role != "moderator":
-        raise Conflict("Seul un compte de rôle « moderator » peut être limité à certains forums.")
+    require_scopable(user)
     db.session.execute(delete(ModeratorScope).where(ModeratorScope.user_id == user.id))
     db.session.add_all(ModeratorScope(user_id=user.id, board_id=board.id) for board in boards)
     db.session.flush()

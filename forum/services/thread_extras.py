@@ -58,7 +58,7 @@ def thread_extras(thread: Thread, user: User | None) -> dict[str, Any]:
         _fill_request(panel, thread, user)
     elif thread.kind == "tip":
         panel.marked_useful = tips.has_marked_useful(user, thread)
-        panel.can_mark_useful = can(user, "mark_tip_useful", thread) and thread.author_id != getattr(user, "id", None)
+        panel.can_mark_useful = can(user, "mark_tip_useful", thread)
         panel.confirmations = tips.confirmations(thread)
     elif thread.kind == "question":
         panel.can_accept = can(user, "accept_answer", thread)

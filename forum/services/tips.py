@@ -8,18 +8,17 @@ from sqlalchemy.exc import IntegrityError
 from forum.extensions import db
 from forum.models import Thread, TipConfirmation, TipUseful, User
 from forum.models._time import utcnow
-from forum.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from forum.services.policy import can
+from forum.services.errors import Conflict, NotFound, ValidationError
+from forum.services.policy import Action, require
 from forum.services.posting import clean_version
 
 
-def _check_tip(user: User | None, thread: Thread, action: str) -> None:
+def _check_tip(user: User | None, thread: Thread, action: Action) -> None:
     if thread.deleted_at is not None:
         raise NotFound("Cette astuce a été supprimée.")
     if thread.kind != "tip":
         raise Conflict("Cette action ne concerne que les astuces.")
-    if not can(user, action, thread):
-        raise PermissionDenied("Connectez-vous pour cette action.")
+    require(user, action, thread)
 
 
 def has_marked_useful(user: User | None, thread: Thread) -> bool:
@@ -30,10 +29,9 @@ def has_marked_useful(user: User | None, thread: Thread) -> bool:
 
 def mark_useful(user: User, thread: Thread) -> None:
     """Mark a tip "utile" (idempotent: a second mark changes nothing). Raises Conflict for a
-    thread that is not a tip or for one's own tip, NotFound for a deleted tip."""
-    _check_tip(user, thread, "mark_tip_useful")
-    if thread.author_id == user.id:
-        raise Conflict("Vous ne pouvez pas marquer votre propre astuce comme utile.")
+    thread that is not a tip or for one's own tip (policy), NotFound for a deleted tip,
+    PermissionDenied for a suspended member."""
+    _check_tip(user, thread, Action.MARK_TIP_USEFUL)
     if not has_marked_useful(user, thread):
         try:
             with db.session.begin_nested():
@@ -45,7 +43,7 @@ def mark_useful(user: User, thread: Thread) -> None:
 
 def unmark_useful(user: User, thread: Thread) -> None:
     """Take back one's "utile" mark (no-op without one)."""
-    _check_tip(user, thread, "mark_tip_useful")
+    _check_tip(user, thread, Action.MARK_TIP_USEFUL)
     db.session.execute(delete(TipUseful).where(TipUseful.thread_id == thread.id, TipUseful.user_id == user.id))
     _recount(thread)
 
@@ -60,7 +58,7 @@ def _recount(thread: Thread) -> None:
 def confirm_tip(user: User, thread: Thread, version: str | None) -> TipConfirmation:
     """Record "fonctionne toujours en version X". Raises ValidationError("version", …) without a
     version, Conflict for a thread that is not a tip."""
-    _check_tip(user, thread, "confirm_tip")
+    _check_tip(user, thread, Action.CONFIRM_TIP)
     version = clean_version(version, field="version")
     if not version:
         raise ValidationError("version", "Indiquez la version du logiciel dans laquelle l'astuce fonctionne.")

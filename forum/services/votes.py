@@ -16,7 +16,7 @@ from forum.models import IMPORTANCES, STATUSES, Thread, User, Vote
 from forum.models._time import utcnow
 from forum.services import ranking
 from forum.services.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationError
-from forum.services.policy import can, suspended_until, suspension_message
+from forum.services.policy import Action, refusal
 
 IMPORTANCE_MESSAGE = "Choisissez l'importance de votre vote : utile, important ou bloquant."
 USAGE_MESSAGE = ("Seuls les utilisateurs de {software} peuvent voter sur ses demandes d'évolution. "
@@ -32,10 +32,9 @@ def vote_refusal(user: User | None, thread: Thread, check_usage: bool = True) ->
         return NotFound("Cette demande a été supprimée.")
     if thread.kind != "request":
         return Conflict("On ne vote que sur les demandes d'évolution.")
-    if not can(user, "vote", thread):
-        if suspended_until(user) is not None:
-            return PermissionDenied(suspension_message(user))
-        return PermissionDenied("Connectez-vous pour voter.")
+    denied = refusal(user, Action.VOTE, thread)
+    if denied is not None:
+        return denied
     if not thread.is_open_request:
         return Conflict(f"Les votes sont clos : cette demande est « {STATUSES[thread.status]} ».")
     if check_usage and ranking.usage_required(thread.board) and not user.uses_board(thread.board_id):

@@ -19,9 +19,10 @@ def register_blueprints(app: Flask) -> None:
 def _init_login(app: Flask) -> None:
     from forum.extensions import db, login_manager
     from forum.models import User
+    from forum.services.policy import LOGIN
 
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Connectez-vous pour continuer."
+    login_manager.login_message = LOGIN  # what the policy tells an anonymous visitor
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader

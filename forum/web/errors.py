@@ -211,8 +211,6 @@ def register_error_handlers(app: Flask) -> None:
         message = None
         if exc.code == 400 and "CSRF" in (exc.description or ""):
             message = "Le formulaire a expiré ou n'est pas valide. Rechargez la page et réessayez."
-        elif exc.code == 404 and exc.description and exc.description.startswith("«"):
-            message = exc.description
         body, status = render_error(exc.code or 500, message)
         if exc.code == 405 and getattr(exc, "valid_methods", None):
             return body, status, {"Allow": ", ".join(exc.valid_methods)}

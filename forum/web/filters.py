@@ -74,12 +74,13 @@ def isolate(value: object) -> Markup:
 
 def register_filters(app: Flask) -> None:
     from forum.models import KINDS, STATUSES
-    from forum.services.policy import can, can_set_status
+    from forum.services.policy import can, is_board_editor
 
     app.jinja_env.filters.update(
         french_date=french_date, french_datetime=french_datetime, time_ago=time_ago, iso=iso, bdi=isolate,
     )
-    app.jinja_env.globals.update(can=can, can_set_status=can_set_status, page_url=page_url,
+    # can(current_user, 'reply', thread): an action named by its value; an unknown name raises.
+    app.jinja_env.globals.update(can=can, is_board_editor=is_board_editor, page_url=page_url,
                                  KINDS=KINDS, STATUSES=STATUSES)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -18,7 +18,7 @@ from forum.services import boards as board_service
 from forum.services import livrables, ranking
 from forum.services.errors import NotFound, ValidationError
 from forum.services.livrable_diff import diff_with_previous
-from forum.services.policy import can, require
+from forum.services.policy import Action, can, require
 from forum.web.livrable_forms import DraftForm, ExportForm, NewLivrableForm, selection_from
 from forum.web.request_forms import ActionForm
 from forum.web.thread_forms import attach_error
@@ -48,8 +48,7 @@ def _format(name: str) -> export.Format:
 @login_required
 def export_requests(slug: str):
     board = board_service.get_board(slug)
-    require(_user(), "export_requests", board, "Seuls les modérateurs et l'éditeur de ce logiciel peuvent "
-                                               "exporter les demandes de ce forum.")
+    require(_user(), Action.EXPORT_REQUESTS, board)
     form = ExportForm(request.args)
     if not request.args.get("format") or not form.validate():
         return render_template("livrables/export.html", board=board, form=form, formats=export.FORMATS,
@@ -69,7 +68,7 @@ def index():
 
 def _manageable_boards() -> list[Board]:
     boards = db.session.scalars(select(Board).where(Board.editor_id.is_not(None)).order_by(Board.name))
-    return [board for board in boards if can(_user(), "manage_livrables", board)]
+    return [board for board in boards if can(_user(), Action.MANAGE_LIVRABLES, board)]
 
 
 @bp.route("/livrables/nouveau", methods=["GET", "POST"])
@@ -77,7 +76,7 @@ def _manageable_boards() -> list[Board]:
 def new():
     boards = _manageable_boards()
     if not boards:
-        require(_user(), "manage_livrables", None, "Seuls les modérateurs préparent les livrables.")
+        require(_user(), Action.MANAGE_LIVRABLES)
     form = NewLivrableForm()
     form.board.choices = [(b.slug, b.name) for b in boards]
     if request.method == "GET":
@@ -111,7 +110,7 @@ def show(livrable_id: int):
         return _render_draft(livrable, DraftForm(data={"introduction": livrable.introduction_source}))
     return render_template("livrables/show.html", livrable=livrable, diff=diff_with_previous(livrable),
                            formats=export.FORMATS, ack_form=ActionForm(),
-                           can_acknowledge=can(_user(), "acknowledge_livrable", livrable))
+                           can_acknowledge=can(_user(), Action.ACKNOWLEDGE_LIVRABLE, livrable))
 
 
 @bp.post("/livrables/<int:livrable_id>")

@@ -13,7 +13,7 @@ from forum.models import KINDS, REPORT_REASONS, Board, Thread, User
 from forum.services import audit, moderation, reading, reports, suspensions
 from forum.services import boards as board_service
 from forum.services.errors import NotFound, ValidationError
-from forum.services.policy import is_moderator, require, suspended_until, suspension_message
+from forum.services.policy import Action, can, require, suspended_until, suspension_message
 from forum.web.moderation_forms import (
     KindForm,
     MergeThreadsForm,
@@ -30,7 +30,6 @@ from forum.web.threads import post_url, thread_url
 
 bp = Blueprint("moderation", __name__)
 
-NOT_A_MODERATOR = moderation.NOT_A_MODERATOR
 # URL word -> (service call, message once done, whether the page asks for a required reason).
 THREAD_ACTIONS = {
     "epingler": (lambda u, t, r: moderation.switch_thread(u, t, "pin", r), "Sujet épinglé.", False),
@@ -108,7 +107,7 @@ def resolve_report(report_id: int):
 @login_required
 def report_post(post_id: int):
     post = reading.get_post(post_id, _user())
-    require(_user(), "report_post", post, "Vous ne pouvez pas signaler ce message.")
+    require(_user(), Action.REPORT_POST, post)
     form = ReportForm()
     if form.validate_on_submit():
         try:
@@ -145,7 +144,7 @@ def post_action(post_id: int, action: str):
 def _reasoned_action(entry, target, done_url: str, template: str, **context):
     """A moderation action on a thread or a post, confirmed through a form with its reason."""
     call, done, reason_required = entry
-    require(_user(), "moderate", target, NOT_A_MODERATOR)
+    require(_user(), Action.MODERATE, target)
     form = ReasonForm()
     if form.validate_on_submit():
         try:
@@ -163,7 +162,7 @@ def _reasoned_action(entry, target, done_url: str, template: str, **context):
 @login_required
 def edit_post(post_id: int):
     post = reading.get_post(post_id, _user())
-    require(_user(), "moderate", post, NOT_A_MODERATOR)
+    require(_user(), Action.MODERATE, post)
     form = ModeratorEditForm(data={"title": post.thread.title, "body": post.body_source})
     if form.validate_on_submit():
         try:
@@ -182,9 +181,9 @@ def edit_post(post_id: int):
 @login_required
 def move_thread(thread_id: int):
     thread = reading.get_thread(thread_id, _user())
-    require(_user(), "moderate", thread, NOT_A_MODERATOR)
+    require(_user(), Action.MODERATE, thread)
     form = MoveForm(data={"board_id": thread.board_id})
-    form.board_id.choices = [(b.id, b.name) for b in board_service.list_boards() if is_moderator(_user(), b)]
+    form.board_id.choices = [(b.id, b.name) for b in board_service.list_boards() if can(_user(), Action.MODERATE, b)]
     if form.validate_on_submit():
         try:
             target = db.session.get(Board, form.board_id.data or 0)
@@ -204,7 +203,7 @@ def move_thread(thread_id: int):
 @login_required
 def change_kind(thread_id: int):
     thread = reading.get_thread(thread_id, _user())
-    require(_user(), "moderate", thread, NOT_A_MODERATOR)
+    require(_user(), Action.MODERATE, thread)
     form = KindForm(data={"kind": thread.kind, "software_version": thread.software_version})
     if form.validate_on_submit():
         try:
@@ -222,7 +221,7 @@ def change_kind(thread_id: int):
 @login_required
 def merge_threads(thread_id: int):
     source = reading.get_thread(thread_id, _user())
-    require(_user(), "moderate", source, NOT_A_MODERATOR)
+    require(_user(), Action.MODERATE, source)
     form = MergeThreadsForm()
     if form.validate_on_submit():
         try:
@@ -251,7 +250,7 @@ def _member(user_id: int) -> User:
 @login_required
 def suspend_user(user_id: int):
     member = _member(user_id)
-    require(_user(), "suspend_user", member, suspensions.NOT_ALLOWED)
+    require(_user(), Action.SUSPEND_USER, member)
     form = SuspendForm()
     if form.validate_on_submit():
         try:

@@ -11,7 +11,7 @@ from forum.models import STATUSES, Post, Thread
 from forum.services import boards as board_service
 from forum.services import editor_space, merges, questions, ranking, statuses, tips, votes
 from forum.services.errors import NotFound, ValidationError
-from forum.services.policy import require
+from forum.services.policy import Action, require
 from forum.web.paging import page_arg
 from forum.web.request_forms import ActionForm, ConfirmTipForm, MergeForm, StatusForm, VoteForm
 from forum.web.thread_forms import attach_error
@@ -95,8 +95,7 @@ def set_status(thread_id: int):
             flash(f"Statut changé : {STATUSES[thread.status]}.", "success")
             return redirect(thread_url(thread, anchor="statut"))
     elif request.method == "GET":
-        require(_user(), "set_status", thread, "Seuls les modérateurs et l'éditeur de ce logiciel peuvent "
-                                               "changer le statut de ses demandes.")
+        require(_user(), Action.SET_STATUS, thread)
     return render_template("requests/status_form.html", thread=thread, form=form), 422 if form.errors else 200
 
 
@@ -120,7 +119,7 @@ def merge(thread_id: int):
                   f"{result.votes_already_present} votant(s) déjà présent(s).", "success")
             return redirect(thread_url(target))
     elif request.method == "GET":
-        require(_user(), "merge_requests", source, "Seuls les modérateurs peuvent fusionner des demandes.")
+        require(_user(), Action.MERGE_REQUESTS, source)
     return render_template("requests/merge.html", thread=source, form=form), 422 if form.errors else 200
 
 

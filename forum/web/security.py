@@ -223,6 +223,7 @@ RATE_RULES = (
     RateRule("requests.vote", "RATELIMIT_VOTE", member_or_address, "member"),
     RateRule("requests.withdraw_vote", "RATELIMIT_VOTE", member_or_address, "member"),
     RateRule("search.results", "RATELIMIT_SEARCH", member_or_address, "member", methods=None),
+    RateRule("threads.preview", "RATELIMIT_PREVIEW", member_or_address, "member"),
 )
 
 

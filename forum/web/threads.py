@@ -11,8 +11,8 @@ from forum.markup import render_markdown
 from forum.models import KINDS, Post, Thread
 from forum.services import boards as board_service
 from forum.services import moderation, posting, reading
-from forum.services.errors import PermissionDenied, ValidationError
-from forum.services.policy import can
+from forum.services.errors import ValidationError
+from forum.services.policy import Action, can
 from forum.services.submissions import AlreadySubmitted
 from forum.services.thread_extras import thread_extras
 from forum.web.paging import page_arg
@@ -43,7 +43,7 @@ def _render_thread(thread: Thread, form: ReplyForm, page: int | None, status: in
     user = _user()
     return render_template(
         "threads/show.html", thread=thread, board=thread.board, posts=posts, form=form,
-        preview_html=preview_html, can_moderate=can(user, "moderate", thread),
+        preview_html=preview_html, can_moderate=can(user, Action.MODERATE, thread),
         **thread_extras(thread, user)), status
 
 
@@ -162,12 +162,9 @@ def _edit(post: Post, form: EditPostForm) -> None:
 def delete_post(post_id: int):
     post = reading.get_post(post_id, _user())
     thread = post.thread
-    if post.author_id != _user().id:
-        raise PermissionDenied("Pour masquer le message d'un autre membre, utilisez « Masquer » : "
-                               "la raison est inscrite au journal de modération.")
-    posting.delete_post(_user(), post)
+    moderation.delete_post(_user(), post)
     db.session.commit()
-    if thread.deleted_at is not None and not can(_user(), "moderate", thread):
+    if not reading.may_read_thread(thread, _user()):
         flash("Le sujet a été supprimé.", "success")
         return redirect(url_for("boards.show", slug=thread.board.slug))
     flash("Le message a été supprimé.", "success")

@@ -5,10 +5,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from forum.extensions import db
 from forum.models import User
 from forum.services import boards, posting, votes
 from tests.browser.conftest import PASSWORD, expect, log_in, log_out, screenshot, submit
+
+pytestmark = pytest.mark.browser
 
 
 def test_newcomer_asks_on_chorus_a_peer_answers_and_the_author_accepts(live_site, page):

@@ -3,10 +3,14 @@
 in words (not by colour), before and after a reload."""
 from __future__ import annotations
 
+import pytest
+
 from forum.extensions import db
 from forum.models import User
 from forum.services import boards, posting
 from tests.browser.conftest import expect, log_in, screenshot
+
+pytestmark = pytest.mark.browser
 
 FOCUSED = """() => { const el = document.activeElement;
   return el ? {id: el.id, name: el.name || '', type: el.type || '', checked: !!el.checked} : null; }"""

@@ -18,6 +18,8 @@ from forum.services import accounts, boards, posting, statuses
 from tests.browser.conftest import expect, log_in, screenshot, submit
 from tests.hostile.payloads import PAYLOADS
 
+pytestmark = pytest.mark.browser
+
 WORD = "kwxnavzqv"  # in every seeded first post: the search page lists them all
 CHUNK = 18
 CANARY = """

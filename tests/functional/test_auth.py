@@ -1,5 +1,4 @@
 """Register, log in, log out through the pages; the `next` redirect stays inside the site."""
-import html
 import re
 
 import pytest
@@ -8,12 +7,9 @@ from sqlalchemy import func, select
 from forum.extensions import db
 from forum.models import Structure, User
 from tests.factories import PASSWORD, make_board, make_user
+from tests.pages import page
 
 LOGIN_FAILED = "Adresse e-mail ou mot de passe incorrect."
-
-
-def page(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
 
 
 def field_error(text: str, field: str) -> str | None:
@@ -29,6 +25,11 @@ def registration(**overrides) -> dict:
             "region": "Bretagne"}
     data.update(overrides)
     return data
+
+
+# What the registration form shows again of `registration()` when another field is refused.
+KEPT_INPUT = {"display_name": 'value="Claire Martin"', "structure_name": 'value="MSP des Tilleuls"',
+              "email": 'value="claire.martin@example.org"', "region": '<option selected value="Bretagne">'}
 
 
 def user_count() -> int:
@@ -89,17 +90,11 @@ def test_register_creates_account_logs_in_and_greets(client):
 ])
 def test_register_invalid_field_shows_french_message_and_keeps_input(client, overrides, field, message):
     response = client.post("/inscription", data=registration(**overrides))
-    text = page(response)
+    text = page(response, 422)
     assert response.status_code == 422
     assert field_error(text, field) == message
-    if field != "display_name":
-        assert 'value="Claire Martin"' in text
-    if field != "structure_name":
-        assert 'value="MSP des Tilleuls"' in text
-    if field != "email":
-        assert 'value="claire.martin@example.org"' in text
-    if field != "region":
-        assert re.search(r'<option selected value="Bretagne">', text)
+    kept = {name for name, html in KEPT_INPUT.items() if html in text}
+    assert kept == set(KEPT_INPUT) - {field}  # everything typed is kept, but the refused field
     assert "motdepasse-solide" not in text
     assert user_count() == 0
     assert db.session.scalar(select(func.count()).select_from(Structure)) == 0
@@ -111,7 +106,7 @@ def test_register_keeps_checked_software_when_form_is_refused(client):
     db.session.commit()
     response = client.post("/inscription", data=registration(
         password="court", password_confirm="court", **{f"uses_{chorus.id}": "y", f"version_{chorus.id}": "5.2"}))
-    text = page(response)
+    text = page(response, 422)
     assert response.status_code == 422
     assert re.search(rf'<input checked id="uses_{chorus.id}"', text)
     assert 'value="5.2"' in text
@@ -122,14 +117,14 @@ def test_register_duplicate_email_is_refused_next_to_email(client):
     db.session.commit()
     response = client.post("/inscription", data=registration(email="Claire.Martin@Example.org"))
     assert response.status_code == 422
-    assert field_error(page(response), "email") == "Un compte existe déjà avec cette adresse."
+    assert field_error(page(response, 422), "email") == "Un compte existe déjà avec cette adresse."
     assert user_count() == 1
 
 
 def test_register_refuses_short_password(client):
     response = client.post("/inscription", data=registration(password="neufcarac", password_confirm="neufcarac"))
     assert response.status_code == 422
-    assert field_error(page(response), "password") == "Le mot de passe doit contenir au moins 10 caractères."
+    assert field_error(page(response, 422), "password") == "Le mot de passe doit contenir au moins 10 caractères."
     assert user_count() == 0
 
 
@@ -162,7 +157,7 @@ def test_login_failures_give_the_same_message_and_keep_email(client, email, pass
     make_user("jean@example.org")
     db.session.commit()
     response = client.post("/connexion", data={"email": email, "password": password})
-    text = page(response)
+    text = page(response, 422)
     assert response.status_code == 422
     assert LOGIN_FAILED in text
     assert f'value="{email}"' in text
@@ -174,7 +169,7 @@ def test_imported_account_without_password_cannot_log_in(client, auth):
     user.password_hash = None
     db.session.commit()
     response = auth.login("importe@example.org", "")
-    assert response.status_code == 422 and LOGIN_FAILED in page(response)
+    assert response.status_code == 422 and LOGIN_FAILED in page(response, 422)
     assert logged_in_user_id(client) is None
 
 
@@ -239,7 +234,7 @@ def test_forms_carry_csrf_token_and_logout_refuses_missing_token(app, client, au
     assert 'name="csrf_token"' in page(client.get("/"))  # the logout form in the header
     response = client.post("/deconnexion")
     assert response.status_code == 400
-    assert "Le formulaire a expiré" in page(response)
+    assert "Le formulaire a expiré" in page(response, 400)
     assert logged_in_user_id(client) == str(user.id)
 
 
@@ -249,5 +244,5 @@ def test_login_with_csrf_on_and_no_token_explains_in_french(app, client):
     app.config["WTF_CSRF_ENABLED"] = True
     response = client.post("/connexion", data={"email": "jean@example.org", "password": PASSWORD})
     assert response.status_code == 400
-    assert "Le formulaire a expiré" in page(response)
+    assert "Le formulaire a expiré" in page(response, 400)
     assert logged_in_user_id(client) is None

@@ -21,16 +21,13 @@ from forum.extensions import db
 from forum.models import Post
 from tests.factories import PASSWORD, make_thread, make_user
 from tests.live_server import free_port, stop, wait_until_up
+from tests.pages import page
 
 THREE_MB = 3 * 1024 * 1024
 MARKER = "MARQUEUR-DU-CORPS"
 FORM = "application/x-www-form-urlencoded"
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
-
-
-def page(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
 
 
 class Trickle(io.RawIOBase):
@@ -75,8 +72,8 @@ def post_chunked(client, path: str, pieces: Iterable[bytes]):
 def test_3_mb_chunked_body_gets_the_french_413_and_is_not_echoed(client, path):
     response = post_chunked(client, path, form_pieces(f"password=x&email={MARKER}", THREE_MB))
     assert response.status_code == 413
-    assert "Envoi trop volumineux" in page(response)
-    assert MARKER not in page(response) and "AAAA" not in page(response)
+    assert "Envoi trop volumineux" in page(response, 413)
+    assert MARKER not in page(response, 413) and "AAAA" not in page(response, 413)
 
 
 def test_3_mb_chunked_reply_is_refused_and_one_within_the_limit_is_stored(client):
@@ -87,7 +84,7 @@ def test_3_mb_chunked_reply_is_refused_and_one_within_the_limit_is_stored(client
     assert logged_in.status_code == 302
     replies = thread.reply_count
     response = post_chunked(client, f"/t/{thread.id}/repondre", form_pieces(f"body={MARKER}", THREE_MB))
-    assert response.status_code == 413 and MARKER not in page(response)
+    assert response.status_code == 413 and MARKER not in page(response, 413)
     db.session.refresh(thread)
     assert thread.reply_count == replies
     body = "Réponse envoyée par morceaux. " * 1000  # 30,000 characters
@@ -102,10 +99,10 @@ def test_chunked_body_just_over_the_limit_is_refused_and_one_at_the_limit_is_rea
     app.config["MAX_CONTENT_LENGTH"] = 1000
     prefix = f"password=x&email={MARKER}"
     over = post_chunked(client, "/connexion", form_pieces(prefix, 1001 - len(prefix)))
-    assert over.status_code == 413 and MARKER not in page(over)
+    assert over.status_code == 413 and MARKER not in page(over, 413)
     at_limit = post_chunked(client, "/connexion", form_pieces(prefix, 1000 - len(prefix)))
     assert at_limit.status_code == 422  # read whole: the form answers (wrong password)
-    assert MARKER + "A" * (1000 - len(prefix)) in page(at_limit)
+    assert MARKER + "A" * (1000 - len(prefix)) in page(at_limit, 422)
 
 
 # --- a real server --------------------------------------------------------------------------------
@@ -147,6 +144,7 @@ def chunked_over_http(port: int, pieces: Iterable[bytes]) -> tuple[int, str]:
     return response.status, text
 
 
+@pytest.mark.slow  # starts gunicorn
 @pytest.mark.sqlite_only  # the server runs on its own SQLite file
 def test_gunicorn_answers_a_chunked_3_mb_body_with_the_french_413(gunicorn_site):
     status, text = chunked_over_http(gunicorn_site, form_pieces(f"password=x&email={MARKER}", THREE_MB))

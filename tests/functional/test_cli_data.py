@@ -8,7 +8,7 @@ from sqlalchemy import func, select, text, update
 
 from forum.extensions import db
 from forum.models import Board, Post, Thread, User
-from tests.unit.test_dataset_import import generate_small, write_tiny
+from tests.scenarios import generate_small, write_tiny
 
 
 @pytest.fixture(scope="module")

@@ -1,16 +1,17 @@
-"""Every state-changing route of the URL map, found at test time (routes added later are included),
-refuses a request without login and a request without CSRF token, and changes nothing.
+"""Every state-changing route of the URL map, found at test time, answers a request without login and
+a request without CSRF token with the refusal written for it in EXPECTED, and changes nothing.
 
 For each rule accepting POST/PUT/PATCH/DELETE (static excluded), URL arguments are filled from real
-rows (a request, a question and a tip, a reply, a member, a board, a report, a livrable…), trying
-several thread kinds so that a route cannot look safe only because the row did not fit. The posted
-form holds plausible values for the usual field names, so that a route which forgot its checks would
-really change something — and the database snapshot taken before and after would show it.
+rows (a request, a question and a tip, a reply and an opening post, a member, a report, a livrable,
+a reset token, the moderation words the site uses), every value at least once, and the URL is built
+by the URL map itself. No 404 is accepted: a URL that missed its route or its row fails the walk
+instead of passing it, and the moderators' confirmation pages of these rules must answer 200. The
+posted form holds plausible values for the usual field names, so that a route which forgot its
+checks would really change something — and the database snapshot taken before and after would show it.
 """
 from __future__ import annotations
 
 import html
-import itertools
 from collections.abc import Iterator
 
 import pytest
@@ -20,14 +21,61 @@ from sqlalchemy import select
 from forum.extensions import csrf, db
 from forum.models import Livrable, Post, Report
 from forum.services import accounts
-from tests.conftest import log_in
 from tests.factories import make_board, make_post, make_request, make_thread, make_tip, make_user
+from tests.sessions import log_in
 
 STATE_CHANGING = ("POST", "PUT", "PATCH", "DELETE")
-# Public by design: usable without an account, so they must refuse a request without CSRF token.
-PUBLIC = {"auth.login", "auth.register", "auth.logout", "auth.request_password_reset", "auth.reset_password"}
-# What a route may answer an anonymous request (a redirect must go to the log-in page).
-ANONYMOUS_REFUSALS = {302, 303, 400, 401, 403, 404, 405}
+# The refusals: a redirect to the log-in form (coming back to the URL afterwards), or the French
+# CSRF page with status 400. No state-changing route answers these requests with 403 or 404 today:
+# a route meant to would say so here, and a 404 from a URL that missed its route would never pass.
+LOGIN = "redirect to /connexion?next=<url>"
+CSRF = "400, French CSRF message"
+# Rule -> (refusal of an anonymous request, refusal of a logged-in request without CSRF token). The
+# anonymous walk runs with CSRF on for the routes meant for visitors (log-in, registration, password
+# reset), and off for the others, so that it is the log-in check that answers.
+EXPECTED = {
+    "/connexion": (CSRF, CSRF),
+    "/deconnexion": (CSRF, CSRF),
+    "/inscription": (CSRF, CSRF),
+    "/mot-de-passe/oublie": (CSRF, CSRF),
+    "/mot-de-passe/nouveau/<token>": (CSRF, CSRF),
+    "/apercu": (LOGIN, CSRF),
+    "/b/<slug>/nouveau": (LOGIN, CSRF),
+    "/t/<int:thread_id>/repondre": (LOGIN, CSRF),
+    "/t/<int:thread_id>/vote": (LOGIN, CSRF),
+    "/t/<int:thread_id>/vote/retirer": (LOGIN, CSRF),
+    "/t/<int:thread_id>/statut": (LOGIN, CSRF),
+    "/t/<int:thread_id>/fusionner": (LOGIN, CSRF),
+    "/t/<int:thread_id>/utile": (LOGIN, CSRF),
+    "/t/<int:thread_id>/utile/retirer": (LOGIN, CSRF),
+    "/t/<int:thread_id>/confirmer": (LOGIN, CSRF),
+    "/t/<int:thread_id>/solution/retirer": (LOGIN, CSRF),
+    "/t/<int:thread_id>/moderation/<action>": (LOGIN, CSRF),
+    "/t/<int:thread_id>/deplacer": (LOGIN, CSRF),
+    "/t/<int:thread_id>/changer-type": (LOGIN, CSRF),
+    "/t/<int:thread_id>/fusionner-sujet": (LOGIN, CSRF),
+    "/p/<int:post_id>/accepter": (LOGIN, CSRF),
+    "/p/<int:post_id>/modifier": (LOGIN, CSRF),
+    "/p/<int:post_id>/supprimer": (LOGIN, CSRF),
+    "/p/<int:post_id>/restaurer": (LOGIN, CSRF),
+    "/p/<int:post_id>/signaler": (LOGIN, CSRF),
+    "/p/<int:post_id>/moderer": (LOGIN, CSRF),
+    "/p/<int:post_id>/moderation/<action>": (LOGIN, CSRF),
+    "/moderation/signalements/<int:report_id>": (LOGIN, CSRF),
+    "/u/<int:user_id>/suspendre": (LOGIN, CSRF),
+    "/u/<int:user_id>/lever-suspension": (LOGIN, CSRF),
+    "/livrables/nouveau": (LOGIN, CSRF),
+    "/livrables/<int:livrable_id>": (LOGIN, CSRF),
+    "/livrables/<int:livrable_id>/supprimer": (LOGIN, CSRF),
+    "/livrables/<int:livrable_id>/accuse-reception": (LOGIN, CSRF),
+    "/profil/modifier": (LOGIN, CSRF),
+    "/profil/logiciels": (LOGIN, CSRF),
+    "/profil/supprimer": (LOGIN, CSRF),
+}
+# The words of the moderation URLs (forum/web/moderation.py); each one's confirmation page must
+# answer 200 to a moderator, so a word the site does not use fails instead of walking into a 404.
+THREAD_ACTION_WORDS = ["epingler", "desepingler", "verrouiller", "deverrouiller", "masquer", "restaurer"]
+POST_ACTION_WORDS = ["masquer", "restaurer"]
 CSRF_MESSAGE = "Le formulaire a expiré ou n'est pas valide."
 NEW_PASSWORD = "nouveau-mot-de-passe-1"
 
@@ -56,21 +104,21 @@ class World:
         self.reset_token = accounts.password_reset_token(self.member)
         db.session.commit()
 
-    def candidates(self, name: str, converter: str) -> list[object]:
-        """Values to try for the URL argument `name` (several when the kind of row matters)."""
-        ints = {
+    def candidates(self, rule, name: str) -> list[object]:
+        """Values to try for the URL argument `name` of `rule`: several when the kind of row matters.
+        An argument nobody wrote values for fails the test rather than getting a made-up one."""
+        values = {
             "thread_id": [self.request.id, self.question.id, self.tip.id],
             "post_id": [self.reply.id, self.opening_post_id],
             "user_id": [self.member.id],
-            "board_id": [self.board.id],
             "report_id": [self.report.id],
             "livrable_id": [self.livrable.id],
+            "slug": [self.board.slug],
+            "token": [self.reset_token],
+            "action": THREAD_ACTION_WORDS if rule.rule.startswith("/t/") else POST_ACTION_WORDS,
         }
-        strings = {"slug": [self.board.slug], "token": [self.reset_token],
-                   "action": ["lock", "pin", "hide", "delete"]}
-        if converter in ("IntegerConverter", "IdConverter"):  # IdConverter: `<int:…>` (forum.web.paging)
-            return ints.get(name, [self.request.id])  # unknown names: an id that exists
-        return strings.get(name, ["essai"])
+        assert name in values, f"{rule.rule}: no real value for <{name}> (add one to World.candidates)"
+        return values[name]
 
     def form(self) -> dict[str, str]:
         """Plausible values for the field names the forms of the site use."""
@@ -87,21 +135,28 @@ class World:
         }
 
 
-def state_changing_rules(app: Flask):
+def state_changing_rules(app: Flask, endpoint: str | None = None):
     for rule in app.url_map.iter_rules():
         methods = sorted(set(rule.methods or ()) & set(STATE_CHANGING))
-        if methods and rule.endpoint != "static":
+        if methods and rule.endpoint != "static" and endpoint in (None, rule.endpoint):
             yield rule, methods
 
 
-def urls(app: Flask, rule, world: World) -> Iterator[str]:
-    """The rule's URL filled with each combination of candidate arguments (at most 8)."""
+def urls(app: Flask, rule, world: World) -> Iterator[tuple[str, dict]]:
+    """(URL, arguments) of the rule, built by the URL map, using every candidate value at least once
+    (the n-th URL takes the n-th value of each argument, cycling through the shorter lists)."""
     names = sorted(rule.arguments)
-    choices = [world.candidates(name, type(rule._converters[name]).__name__) if name in rule._converters
-               else ["essai"] for name in names]
+    choices = {name: world.candidates(rule, name) for name in names}
     with app.test_request_context():
-        for values in itertools.islice(itertools.product(*choices), 8):
-            yield rule.build(dict(zip(names, values, strict=True)), append_unknown=False)[1]
+        for n in range(max((len(values) for values in choices.values()), default=1)):
+            values = {name: choices[name][n % len(choices[name])] for name in names}
+            url = rule.build(values, append_unknown=False)[1]
+            assert app.url_map.bind("localhost").match(url, method=rule_method(rule))[0] == rule.endpoint, url
+            yield url, values
+
+
+def rule_method(rule) -> str:
+    return sorted(set(rule.methods) & set(STATE_CHANGING))[0]
 
 
 def snapshot() -> dict[str, list[str]]:
@@ -111,7 +166,12 @@ def snapshot() -> dict[str, list[str]]:
             for table in db.metadata.sorted_tables}
 
 
-def french_csrf_refusal(response) -> bool:
+def refused_as(expected: str, url: str, response) -> bool:
+    if expected == LOGIN:
+        return response.status_code == 302 and response.headers.get("Location", "").startswith(
+            f"/connexion?next={url.replace('/', '%2F')}")
+    if response.status_code != 400:
+        return False
     if response.is_json:
         return "formulaire" in response.json["error"]["message"]
     return CSRF_MESSAGE in html.unescape(response.get_data(as_text=True))
@@ -122,22 +182,23 @@ def logged_in_as(client) -> str | None:
         return session.get("_user_id")
 
 
-def problems_without_login(app: Flask, client, world: World) -> list[str]:
-    """Anonymous requests: refused (log-in redirect or 4xx) and nothing stored. Public routes are
-    checked with CSRF on, since they are meant to work without an account."""
+def answer(response) -> str:
+    return f"{response.status_code} {response.headers.get('Location', '')}".strip()
+
+
+def problems_without_login(app: Flask, client, world: World, endpoint: str | None = None) -> list[str]:
+    """Anonymous requests: the refusal of EXPECTED (CSRF on for the routes meant for visitors, off
+    for the others) and nothing stored. Every route, or only the one of `endpoint`."""
     problems = []
-    for rule, methods in state_changing_rules(app):
-        public = rule.endpoint in PUBLIC
-        app.config["WTF_CSRF_ENABLED"] = public
-        for url, method in itertools.product(urls(app, rule, world), methods):
+    for rule, methods in state_changing_rules(app, endpoint):
+        expected = EXPECTED.get(rule.rule, (LOGIN, CSRF))[0]
+        app.config["WTF_CSRF_ENABLED"] = expected == CSRF
+        for url, method in ((url, method) for url, _ in urls(app, rule, world) for method in methods):
             before = snapshot()
             response = client.open(url, method=method, data=world.form())
-            status, location = response.status_code, response.headers.get("Location", "")
-            if public and status != 400:
-                problems.append(f"{method} {url} ({rule.endpoint}) without CSRF token answered {status}")
-            elif not public and (status not in ANONYMOUS_REFUSALS
-                                 or (status in (302, 303) and not location.startswith("/connexion"))):
-                problems.append(f"{method} {url} ({rule.endpoint}) without login answered {status} {location}")
+            if not refused_as(expected, url, response):
+                problems.append(f"{method} {url} ({rule.endpoint}) without login answered {answer(response)}, "
+                                f"expected {expected}")
             if snapshot() != before:
                 problems.append(f"{method} {url} ({rule.endpoint}) without login changed the database")
             if logged_in_as(client):
@@ -146,18 +207,19 @@ def problems_without_login(app: Flask, client, world: World) -> list[str]:
     return problems
 
 
-def problems_without_csrf(app: Flask, client, world: World, user) -> list[str]:
-    """Logged-in requests without token: 400 with the French message, nothing stored, still logged in."""
+def problems_without_csrf(app: Flask, client, world: World, user, endpoint: str | None = None) -> list[str]:
+    """Logged-in requests without token: the refusal of EXPECTED, nothing stored, still logged in."""
     app.config["WTF_CSRF_ENABLED"] = True
     problems = []
-    for rule, methods in state_changing_rules(app):
-        for url, method in itertools.product(urls(app, rule, world), methods):
+    for rule, methods in state_changing_rules(app, endpoint):
+        expected = EXPECTED.get(rule.rule, (LOGIN, CSRF))[1]
+        for url, method in ((url, method) for url, _ in urls(app, rule, world) for method in methods):
             log_in(client, user)
             before = snapshot()
             response = client.open(url, method=method, data=world.form())
-            if response.status_code != 400 or not french_csrf_refusal(response):
+            if not refused_as(expected, url, response):
                 problems.append(f"{method} {url} ({rule.endpoint}) without CSRF token answered "
-                                f"{response.status_code}")
+                                f"{answer(response)}, expected {expected}")
             if snapshot() != before:
                 problems.append(f"{method} {url} ({rule.endpoint}) without CSRF token changed the database")
             if logged_in_as(client) != user.get_id():
@@ -170,9 +232,28 @@ def world(app) -> World:
     return World()
 
 
-def test_the_url_map_has_state_changing_routes_to_check(app):
-    endpoints = {rule.endpoint for rule, _ in state_changing_rules(app)}
-    assert {"auth.login", "threads.reply", "requests.vote", "users.delete_account"} <= endpoints
+def test_every_state_changing_route_has_its_expected_refusal_written_down(app):
+    rules = {rule.rule for rule, _ in state_changing_rules(app)}
+    assert {"/connexion", "/t/<int:thread_id>/repondre", "/t/<int:thread_id>/vote", "/profil/supprimer"} <= rules
+    assert sorted(rules - set(EXPECTED)) == []  # a new route: write its refusals in EXPECTED
+    assert sorted(set(EXPECTED) - rules) == []  # a route gone or renamed: update EXPECTED
+
+
+def test_the_walks_reach_every_route_with_real_rows(app, client, world):
+    """The URLs the walks use reach their views: each confirmation page (the GET of a state-changing
+    rule) answers 200 to a moderator (to a visitor for the visitors' forms) for at least one row,
+    and for every moderation word."""
+    visitor = app.test_client()
+    log_in(client, world.admin)
+    for rule, _ in state_changing_rules(app):
+        if "GET" not in rule.methods:
+            continue
+        browser = visitor if EXPECTED.get(rule.rule, (LOGIN, CSRF))[0] == CSRF else client
+        tried = [(values, browser.get(url).status_code) for url, values in urls(app, rule, world)]
+        assert 200 in [status for _, status in tried], (rule.rule, tried)
+        if "action" in rule.arguments:
+            reached = {values["action"] for values, status in tried if status == 200}
+            assert reached == set(world.candidates(rule, "action")), (rule.rule, tried)
 
 
 def test_every_state_changing_route_refuses_a_visitor_and_changes_nothing(app, client, world):
@@ -195,8 +276,19 @@ def test_the_walk_catches_a_route_without_login_or_csrf(app, client):
         return "fait"
 
     world = World()
-    anonymous = problems_without_login(app, client, world)
-    assert any("forgetful" in p and "answered 200" in p for p in anonymous)
-    assert any("forgetful" in p and "changed the database" in p for p in anonymous)
-    without_csrf = problems_without_csrf(app, client, world, world.admin)
-    assert any("forgetful" in p and "answered 200" in p for p in without_csrf)
+    anonymous = problems_without_login(app, client, world, "forgetful")
+    assert any("answered 200" in p for p in anonymous) and any("changed the database" in p for p in anonymous)
+    without_csrf = problems_without_csrf(app, client, world, world.admin, "forgetful")
+    assert any("answered 200" in p for p in without_csrf)
+
+
+def test_the_walk_refuses_a_404_from_a_url_that_missed_its_row(app, client):
+    """A route answering 404 to the visitor (as a URL pointing at nothing would) is reported: a 404
+    is never taken for a refusal."""
+    @app.post("/essai/<int:thread_id>/introuvable")
+    @csrf.exempt
+    def not_found(thread_id: int):
+        return "introuvable", 404
+
+    problems = problems_without_login(app, client, World(), "not_found")
+    assert len(problems) == 3 and all("answered 404" in p for p in problems)  # one per thread kind

@@ -4,7 +4,6 @@ one log line. The read-only database is real: PRAGMA query_only on SQLite, defau
 on PostgreSQL, set on every new connection while the test's `read_only_database()` block runs."""
 from __future__ import annotations
 
-import html
 import logging
 import re
 from contextlib import contextmanager
@@ -17,15 +16,12 @@ from forum.extensions import db
 from forum.models import Post, Thread, User
 from tests.conftest import on_postgres
 from tests.factories import make_board, make_request, make_thread, make_user
+from tests.pages import page
 
 WRITE_MESSAGE = "Enregistrement impossible pour le moment, réessayez dans quelques instants"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 INPUT_RE = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 TEXTAREA_RE = re.compile(r'<textarea id="[^"]+" name="([^"]+)"[^>]*>\n(.*?)</textarea>', re.S)
-
-
-def page(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
 
 
 @contextmanager
@@ -78,7 +74,7 @@ def test_reply_on_a_read_only_database_is_a_french_503_that_keeps_the_text(clien
     with read_only_database():
         assert client.get(f"/t/{thread_id}").status_code == 200  # reading still works
         response = client.post(f"/t/{thread_id}/repondre", data={"body": body, "publish": "Répondre"})
-    text = page(response)
+    text = page(response, 503)
     assert response.status_code == 503
     assert WRITE_MESSAGE in text and '<html lang="fr">' in text
     assert int(response.headers["Retry-After"]) > 0
@@ -101,7 +97,7 @@ def test_new_thread_on_a_read_only_database_is_a_503_that_keeps_title_and_body(c
     caplog.set_level(logging.INFO)
     with read_only_database():
         response = client.post(f"/b/{slug}/nouveau", data=data)
-    text = page(response)
+    text = page(response, 503)
     assert response.status_code == 503
     assert WRITE_MESSAGE in text
     fields = retry_form(text)
@@ -126,7 +122,7 @@ def test_retry_form_carries_a_fresh_csrf_token_and_posts_once_the_database_is_ba
     with read_only_database():
         response = client.post(f"/t/{thread_id}/repondre",
                                data={"csrf_token": token, "submission_key": key, "body": body})
-    text = page(response)
+    text = page(response, 503)
     assert response.status_code == 503
     fields = retry_form(text)
     assert fields["csrf_token"] and fields["submission_key"] == key and fields["body"] == body
@@ -146,7 +142,7 @@ def test_passwords_are_never_shown_back_and_are_asked_again(client, caplog):
             "password": "motdepasse-solide", "password_confirm": "motdepasse-solide",
             "profession": "infirmier", "structure_name": "MSP des Tilleuls", "structure_kind": "msp",
             "region": "Bretagne"})
-    text = page(response)
+    text = page(response, 503)
     assert response.status_code == 503
     assert "motdepasse-solide" not in text
     assert 'type="password" name="password"' in text and 'type="password" name="password_confirm"' in text
@@ -188,7 +184,7 @@ def test_pages_that_cannot_read_the_database_are_a_french_503(tmp_path, caplog):
         responses = [visitor.get("/"), member.get("/"), member.get("/t/1")]
         db.engine.dispose()
     for response in responses:
-        text = page(response)
+        text = page(response, 503)
         assert response.status_code == 503
         assert "Service momentanément indisponible" in text and "Réessayez dans quelques instants" in text
         assert response.headers["Retry-After"]
@@ -205,6 +201,6 @@ def test_a_bug_in_sql_is_still_a_500_with_its_traceback(app, client, caplog):
 
     caplog.set_level(logging.INFO)
     response = client.get("/essai-sql")
-    assert response.status_code == 500 and "Erreur interne" in page(response)
+    assert response.status_code == 500 and "Erreur interne" in page(response, 500)
     assert problems(caplog)[0].exc_info is not None
 

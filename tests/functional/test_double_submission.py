@@ -296,6 +296,7 @@ def _send_five_at_once(port: int, cookies: dict, path: str, form: dict) -> list[
     return answers
 
 
+@pytest.mark.slow  # starts gunicorn
 @pytest.mark.skipif(not (BIN / "gunicorn").exists(), reason="gunicorn is not installed")
 def test_five_simultaneous_sendings_to_a_real_server_make_one_thread_and_one_reply(app, database_url, tmp_path):
     board = make_board()

@@ -2,7 +2,6 @@
 500 page and logged with the traceback."""
 from __future__ import annotations
 
-import html
 import logging
 
 import pytest
@@ -10,24 +9,21 @@ from werkzeug.exceptions import Forbidden, TooManyRequests
 
 from forum.extensions import db
 from tests.factories import make_thread, make_user
+from tests.pages import page
 
 THREE_MB = 3 * 1024 * 1024
-
-
-def page(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
 
 
 def test_404_page_is_french(client):
     response = client.get("/nulle-part")
     assert response.status_code == 404
-    assert "Page introuvable" in page(response) and '<html lang="fr">' in page(response)
+    assert "Page introuvable" in page(response, 404) and '<html lang="fr">' in page(response, 404)
 
 
 def test_405_page_is_french_with_allow_header(client):
     response = client.post("/")
     assert response.status_code == 405
-    assert "Méthode non autorisée" in page(response)
+    assert "Méthode non autorisée" in page(response, 405)
     assert "GET" in response.headers["Allow"]
 
 
@@ -35,7 +31,7 @@ def test_400_csrf_page_is_french(app, client):
     app.config["WTF_CSRF_ENABLED"] = True
     response = client.post("/connexion", data={"email": "a@example.org", "password": "x"})
     assert response.status_code == 400
-    assert "Le formulaire a expiré ou n'est pas valide. Rechargez la page et réessayez." in page(response)
+    assert "Le formulaire a expiré ou n'est pas valide. Rechargez la page et réessayez." in page(response, 400)
 
 
 def test_403_page_is_french(app, client):
@@ -44,7 +40,7 @@ def test_403_page_is_french(app, client):
         raise Forbidden()
 
     response = client.get("/essai-interdit")
-    assert response.status_code == 403 and "Accès refusé" in page(response)
+    assert response.status_code == 403 and "Accès refusé" in page(response, 403)
 
 
 def test_429_page_is_french_with_retry_after(app, client):
@@ -54,7 +50,7 @@ def test_429_page_is_french_with_retry_after(app, client):
 
     response = client.get("/essai-trop")
     assert response.status_code == 429
-    assert "Trop de requêtes" in page(response) and "Patientez" in page(response)
+    assert "Trop de requêtes" in page(response, 429) and "Patientez" in page(response, 429)
     assert int(response.headers["Retry-After"]) >= 1
 
 
@@ -62,8 +58,8 @@ def test_429_page_is_french_with_retry_after(app, client):
 def test_3_mb_post_gets_the_french_413_page(client, path):
     response = client.post(path, data={"email": "a@example.org", "body": "x" * THREE_MB})
     assert response.status_code == 413
-    assert "Envoi trop volumineux" in page(response)
-    assert "Le contenu envoyé dépasse la taille autorisée." in page(response)
+    assert "Envoi trop volumineux" in page(response, 413)
+    assert "Le contenu envoyé dépasse la taille autorisée." in page(response, 413)
 
 
 def test_3_mb_reply_is_refused_with_413_and_nothing_is_stored(client, login):
@@ -72,7 +68,7 @@ def test_3_mb_reply_is_refused_with_413_and_nothing_is_stored(client, login):
     db.session.commit()
     replies = thread.reply_count
     response = client.post(f"/t/{thread.id}/repondre", data={"body": "x" * THREE_MB})
-    assert response.status_code == 413 and "Envoi trop volumineux" in page(response)
+    assert response.status_code == 413 and "Envoi trop volumineux" in page(response, 413)
     db.session.refresh(thread)
     assert thread.reply_count == replies
 
@@ -104,7 +100,7 @@ def test_500_page_shows_the_request_id_and_logs_the_exception_with_it(app, clien
         response = client.get("/essai-panne")
     request_id = response.headers["X-Request-ID"]
     assert response.status_code == 500
-    text = page(response)
+    text = page(response, 500)
     assert "Erreur interne" in text and "panne simulée" not in text
     assert f'<code class="request-id">{request_id}</code>' in text
     [record] = [r for r in caplog.records if r.name == "forum.web.errors"]
@@ -124,4 +120,4 @@ def test_500_json_carries_the_request_id(app, client):
 
 
 def test_404_page_does_not_show_a_request_id(client):
-    assert "request-id" not in page(client.get("/nulle-part"))
+    assert "request-id" not in page(client.get("/nulle-part"), 404)

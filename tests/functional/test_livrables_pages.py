@@ -11,15 +11,8 @@ from sqlalchemy import func, select
 from forum.extensions import db
 from forum.models import Livrable
 from tests.factories import make_board, make_editor, make_user, make_vote
-from tests.unit.test_export_formats import SECRET_EMAIL, SECRET_NAME, build_board
-
-
-@pytest.fixture
-def chorus(app):
-    data = build_board()
-    data["moderator"] = make_user(role="moderator")
-    db.session.commit()
-    return data
+from tests.pages import page
+from tests.scenarios import SECRET_EMAIL, SECRET_NAME
 
 
 def prepare(client, **filters):
@@ -34,20 +27,20 @@ def livrable_count():
 
 def test_moderator_prepares_annotates_and_freezes_a_livrable(client, login, chorus):
     login(chorus["moderator"])
-    form = client.get("/livrables/nouveau").get_data(as_text=True)
+    form = page(client.get("/livrables/nouveau"))
     assert "Préparer un livrable" in form and '<option value="chorus">Chorus</option>' in form
     livrable_id = prepare(client)
-    draft = client.get(f"/livrables/{livrable_id}").get_data(as_text=True)
+    draft = page(client.get(f"/livrables/{livrable_id}"))
     assert "Importer les résultats de biologie" in draft and 'name="garder"' in draft
     response = client.post(f"/livrables/{livrable_id}", data={
         "introduction": "Synthèse du club Chorus, novembre.", "garder": [str(chorus["biology"].id), str(chorus["bizone"].id)],
         f"note-{chorus['biology'].id}": "Demandée par trois MSP.", "move_to_transmise": "y", "freeze": "Figer"})
     assert response.status_code == 302
-    page = client.get(f"/livrables/{livrable_id}").get_data(as_text=True)
-    assert re.search(r"Livrable n° 1 – Chorus – \w+ \d{4}", page)
-    assert "Demandée par trois MSP." in page and "Synthèse du club Chorus" in page
-    assert "premier livrable de ce forum" in page
-    assert chorus["injection"].title not in page.replace("&#34;", '"')
+    frozen = page(client.get(f"/livrables/{livrable_id}"))
+    assert re.search(r"Livrable n° 1 – Chorus – \w+ \d{4}", frozen)
+    assert "Demandée par trois MSP." in frozen and "Synthèse du club Chorus" in frozen
+    assert "premier livrable de ce forum" in frozen
+    assert chorus["injection"].title not in frozen
     db.session.expire_all()
     assert chorus["biology"].status == "transmise"
 
@@ -58,10 +51,9 @@ def test_freezing_an_empty_selection_is_refused_with_a_french_message(client, lo
     note_field = f"note-{chorus['biology'].id}"
     response = client.post(f"/livrables/{livrable_id}", data={"introduction": "Mon introduction", note_field: "Ma note",
                                                                "freeze": "Figer"})
-    assert response.status_code == 422
-    page = response.get_data(as_text=True)
-    assert "Impossible de figer un livrable vide : cochez au moins une demande." in page
-    assert "Mon introduction" in page and "Ma note" in page  # what was typed is kept
+    shown = page(response, 422)
+    assert "Impossible de figer un livrable vide : cochez au moins une demande." in shown
+    assert "Mon introduction" in shown and "Ma note" in shown  # what was typed is kept
     db.session.expire_all()
     assert db.session.get(Livrable, livrable_id).number is None
 
@@ -95,7 +87,7 @@ def frozen_by_moderator(client, login, chorus) -> int:
 def test_editor_lists_downloads_and_acknowledges(client, login, chorus):
     livrable_id = frozen_by_moderator(client, login, chorus)
     login(chorus["rep"])
-    listing = client.get("/livrables").get_data(as_text=True)
+    listing = page(client.get("/livrables"))
     assert "Livrable n° 1 – Chorus" in listing and "En attente" in listing
     response = client.get(f"/livrables/{livrable_id}/export.csv")
     assert response.status_code == 200
@@ -110,8 +102,8 @@ def test_editor_lists_downloads_and_acknowledges(client, login, chorus):
     db.session.refresh(livrable)
     assert livrable.acknowledged_at is not None and livrable.acknowledged_by_id == chorus["rep"].id
     login(chorus["moderator"])
-    assert "Reçu le" in client.get("/livrables").get_data(as_text=True)
-    assert "Reçu par l'éditeur le" in client.get(f"/livrables/{livrable_id}").get_data(as_text=True)
+    assert "Reçu le" in page(client.get("/livrables"))
+    assert "Reçu par l'éditeur le" in page(client.get(f"/livrables/{livrable_id}"))
 
 
 def test_downloads_of_a_frozen_livrable_ignore_later_votes(client, login, chorus):
@@ -159,9 +151,9 @@ def test_second_livrable_shows_its_diff(client, login, chorus):
         make_vote(chorus["bizone"], make_user(uses=[chorus["board"]]), "bloquant")
     db.session.commit()
     second = frozen_by_moderator(client, login, chorus)
-    page = client.get(f"/livrables/{second}").get_data(as_text=True)
-    assert "Livrable n° 2 – Chorus" in page and f'href="/livrables/{first}"' in page
-    assert "En hausse (1)" in page and "Ordonnances bizones en un clic</bdi></a> — rang 3 → 1" in page
+    shown = page(client.get(f"/livrables/{second}"))
+    assert "Livrable n° 2 – Chorus" in shown and f'href="/livrables/{first}"' in shown
+    assert "En hausse (1)" in shown and "Ordonnances bizones en un clic</bdi></a> — rang 3 → 1" in shown
 
 
 def test_unknown_livrable_and_format_are_404(client, login, chorus):

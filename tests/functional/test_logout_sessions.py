@@ -2,7 +2,6 @@
 that expires server-side, and a new password ends the sessions open elsewhere."""
 from __future__ import annotations
 
-import html
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -10,18 +9,16 @@ from sqlalchemy import select, update
 from forum.extensions import db
 from forum.models._time import utcnow
 from forum.models.accounts import RememberToken
-from tests.factories import PASSWORD, make_user
+from tests.factories import make_user
+from tests.pages import page
+from tests.sessions import submit_login
 
 MEMBERS_ONLY = "/profil/modifier"  # a page that sends visitors to the log-in form
 
 
-def page(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
-def log_in(client, email: str = "claire@example.org", remember: bool = True):
-    data = {"email": email, "password": PASSWORD, **({"remember": "y"} if remember else {})}
-    response = client.post("/connexion", data=data)
+def form_login(client, email: str = "claire@example.org", remember: bool = True):
+    """Log in through the form, with « se souvenir de moi » unless told otherwise: it must work."""
+    response = submit_login(client, email, remember=remember)
     assert response.status_code == 302
     return response
 
@@ -49,7 +46,7 @@ def is_logged_in(browser) -> bool:
 def test_copies_of_the_session_and_remember_cookies_no_longer_log_in_after_logout(app, client):
     make_user("claire@example.org")
     db.session.commit()
-    log_in(client)
+    form_login(client)
     session_copy, remember_copy = cookie(client, "session"), cookie(client, "remember_token")
     assert is_logged_in(fresh_browser(app, session=session_copy))
     remembered = fresh_browser(app, remember_token=remember_copy)  # a new browser session
@@ -68,15 +65,15 @@ def test_logout_ends_the_sessions_of_the_member_in_other_browsers(app, client):
     make_user("paul@example.org")
     db.session.commit()
     phone, laptop, colleague = app.test_client(), app.test_client(), app.test_client()
-    log_in(phone)
-    log_in(laptop, remember=False)
-    log_in(colleague, "paul@example.org")
+    form_login(phone)
+    form_login(laptop, remember=False)
+    form_login(colleague, "paul@example.org")
     phone_remember = cookie(phone, "remember_token")
     laptop.post("/deconnexion")
     assert not is_logged_in(phone)
     assert not is_logged_in(fresh_browser(app, remember_token=phone_remember))
     assert is_logged_in(colleague)  # another member is not affected
-    log_in(laptop)  # and logging in again works
+    form_login(laptop)  # and logging in again works
     assert is_logged_in(laptop)
 
 
@@ -84,8 +81,8 @@ def test_each_login_gets_a_new_remember_token_stored_hashed(app, client):
     user = make_user("claire@example.org")
     db.session.commit()
     first_browser, second_browser = app.test_client(), app.test_client()
-    log_in(first_browser)
-    log_in(second_browser)
+    form_login(first_browser)
+    form_login(second_browser)
     first, second = cookie(first_browser, "remember_token"), cookie(second_browser, "remember_token")
     assert first != second and len(first) >= 40
     stored = set(db.session.scalars(select(RememberToken.token_hash)))
@@ -100,10 +97,10 @@ def test_each_login_gets_a_new_remember_token_stored_hashed(app, client):
 def test_logging_in_again_in_a_browser_gives_it_a_new_remember_token(app, client):
     make_user("claire@example.org")
     db.session.commit()
-    log_in(client)
+    form_login(client)
     earlier = cookie(client, "remember_token")
     client.post("/deconnexion")
-    log_in(client)
+    form_login(client)
     assert cookie(client, "remember_token") != earlier
     assert is_logged_in(fresh_browser(app, remember_token=cookie(client, "remember_token")))
     assert not is_logged_in(fresh_browser(app, remember_token=earlier))
@@ -113,7 +110,7 @@ def test_remember_token_expires_server_side(app, client):
     make_user("claire@example.org")
     db.session.commit()
     before = utcnow()
-    response = log_in(client)
+    response = form_login(client)
     [header] = [h for h in response.headers.getlist("Set-Cookie") if h.startswith("remember_token=")]
     assert f"Max-Age={app.config['REMEMBER_COOKIE_DURATION']}" in header
     token = cookie(client, "remember_token")
@@ -133,6 +130,6 @@ def test_remember_me_lifetime_follows_the_configuration(app, client):
     make_user("claire@example.org")
     db.session.commit()
     before = utcnow()
-    log_in(client)
+    form_login(client)
     expires = db.session.scalar(select(RememberToken.expires_at))
     assert abs(expires - before - timedelta(days=2)) < timedelta(minutes=1)

@@ -1,7 +1,6 @@
 """Moderation pages: each action changes what users see, leaves one journal entry with its reason;
 members get 403 everywhere and nothing changes; scoped moderators act on their boards only."""
 import re
-from html import unescape
 
 import pytest
 from flask import g
@@ -11,17 +10,7 @@ from forum.extensions import db
 from forum.models import AuditEntry, Board, ModeratorScope, Post, Thread, User
 from forum.services import counters
 from tests.factories import make_board, make_post, make_request, make_thread, make_user
-
-
-def text(response) -> str:
-    return unescape(response.get_data(as_text=True))
-
-
-def as_user(login, user):
-    g.pop("_login_user", None)
-    db.session.commit()
-    login(user)
-    return user
+from tests.pages import page
 
 
 def entries() -> list[AuditEntry]:
@@ -38,22 +27,22 @@ def test_pinned_thread_comes_first_on_the_board_page(client, login, moderator):
     board = make_board()
     pinned = make_thread(board, title="Règles du forum Chorus")
     make_thread(board, title="Une question plus récente")
-    as_user(login, moderator)
+    login(moderator)
     response = client.post(f"/t/{pinned.id}/moderation/epingler", data={"reason": "Sujet de référence"})
     assert response.status_code == 302
-    html = text(client.get(f"/b/{board.slug}/"))
+    html = page(client.get(f"/b/{board.slug}/"))
     assert html.index("Règles du forum Chorus") < html.index("Une question plus récente")
-    journal = text(client.get("/moderation/journal"))
+    journal = page(client.get("/moderation/journal"))
     assert "Sujet épinglé" in journal and "Sujet de référence" in journal and "Claire Modératrice" in journal
 
 
 def test_locked_thread_refuses_replies(client, login, moderator):
     thread = make_thread()
     member = make_user()
-    as_user(login, moderator)
+    login(moderator)
     assert client.post(f"/t/{thread.id}/moderation/verrouiller", data={}).status_code == 302
-    as_user(login, member)
-    html = text(client.get(f"/t/{thread.id}"))
+    login(member)
+    html = page(client.get(f"/t/{thread.id}"))
     assert "Ce sujet est verrouillé" in html and f'action="/t/{thread.id}/repondre"' not in html
     response = client.post(f"/t/{thread.id}/repondre", data={"body": "Je réponds quand même"})
     assert response.status_code == 409
@@ -65,47 +54,47 @@ def test_moved_thread_appears_on_the_new_board_with_matching_counters(client, lo
     source, target = make_board(name="WEDA"), make_board(name="Hellodoc")
     thread = make_thread(source, title="Export du carnet de vaccination")
     make_post(thread)
-    as_user(login, moderator)
-    form = text(client.get(f"/t/{thread.id}/deplacer"))
+    login(moderator)
+    form = page(client.get(f"/t/{thread.id}/deplacer"))
     assert "Hellodoc" in form
     response = client.post(f"/t/{thread.id}/deplacer", data={"board_id": target.id, "reason": "Mauvais forum"})
     assert response.status_code == 302
-    assert "Export du carnet de vaccination" in text(client.get(f"/b/{target.slug}/"))
-    assert "Export du carnet de vaccination" not in text(client.get(f"/b/{source.slug}/"))
+    assert "Export du carnet de vaccination" in page(client.get(f"/b/{target.slug}/"))
+    assert "Export du carnet de vaccination" not in page(client.get(f"/b/{source.slug}/"))
     assert counters.counter_mismatches() == []
-    assert "WEDA → Hellodoc" in text(client.get("/moderation/journal"))
+    assert "WEDA → Hellodoc" in page(client.get("/moderation/journal"))
 
 
 def test_hidden_post_shows_message_supprime_to_members(client, login, moderator):
     thread = make_thread()
     post = make_post(thread, body="Achetez mes formations !")
-    as_user(login, moderator)
+    login(moderator)
     response = client.post(f"/p/{post.id}/moderation/masquer", data={"reason": ""})
-    assert response.status_code == 422 and "Indiquez le motif" in text(response)
+    assert response.status_code == 422 and "Indiquez le motif" in page(response, 422)
     assert client.post(f"/p/{post.id}/moderation/masquer", data={"reason": "Publicité"}).status_code == 302
-    as_user(login, make_user())
-    html = text(client.get(f"/t/{thread.id}"))
+    login(make_user())
+    html = page(client.get(f"/t/{thread.id}"))
     assert "Message supprimé" in html and "Achetez mes formations" not in html
-    as_user(login, moderator)
-    assert "Publicité" in text(client.get("/moderation/journal"))
+    login(moderator)
+    assert "Publicité" in page(client.get("/moderation/journal"))
     assert client.post(f"/p/{post.id}/moderation/restaurer", data={}).status_code == 302
-    assert "Achetez mes formations" in text(client.get(f"/t/{thread.id}"))
+    assert "Achetez mes formations" in page(client.get(f"/t/{thread.id}"))
 
 
 def test_hidden_thread_disappears_for_members_and_comes_back(client, login, moderator):
     board = make_board()
     thread = make_thread(board, title="Sujet hors charte")
-    as_user(login, moderator)
+    login(moderator)
     assert client.get(f"/t/{thread.id}/moderation/masquer").status_code == 200
     assert client.post(f"/t/{thread.id}/moderation/masquer", data={"reason": "Hors charte"}).status_code == 302
     g.pop("_login_user", None)
     with client.session_transaction() as session:
         session.clear()
     assert client.get(f"/t/{thread.id}").status_code == 404
-    assert "Sujet hors charte" not in text(client.get(f"/b/{board.slug}/"))
-    as_user(login, moderator)
+    assert "Sujet hors charte" not in page(client.get(f"/b/{board.slug}/"))
+    login(moderator)
     assert client.post(f"/t/{thread.id}/moderation/restaurer", data={}).status_code == 302
-    assert "Sujet hors charte" in text(client.get(f"/b/{board.slug}/"))
+    assert "Sujet hors charte" in page(client.get(f"/b/{board.slug}/"))
 
 
 def test_merged_thread_posts_appear_in_the_target_in_date_order(client, login, moderator):
@@ -115,35 +104,35 @@ def test_merged_thread_posts_appear_in_the_target_in_date_order(client, login, m
     make_post(source, body="Première réponse (A)")
     make_post(target, body="Deuxième réponse (B)")
     make_post(source, body="Troisième réponse (A)")
-    as_user(login, moderator)
+    login(moderator)
     response = client.post(f"/t/{source.id}/fusionner-sujet", data={"target_id": target.id, "reason": "Doublon"})
     assert response.status_code == 302
-    html = text(client.get(f"/t/{target.id}"))
+    html = page(client.get(f"/t/{target.id}"))
     order = [html.index(s) for s in ("Question d'origine B", "Question d'origine A", "Première réponse (A)",
                                      "Deuxième réponse (B)", "Troisième réponse (A)")]
     assert order == sorted(order)
     pointer = client.get(f"/t/{source.id}")
     assert pointer.status_code == 302 and f"/t/{target.id}/" in pointer.headers["Location"]
     assert counters.counter_mismatches() == []
-    assert "Sujets fusionnés" in text(client.get("/moderation/journal"))
+    assert "Sujets fusionnés" in page(client.get("/moderation/journal"))
 
 
 def test_merge_form_refuses_unknown_target_with_422(client, login, moderator):
     thread = make_thread()
-    as_user(login, moderator)
+    login(moderator)
     response = client.post(f"/t/{thread.id}/fusionner-sujet", data={"target_id": 999999})
-    assert response.status_code == 422 and "Indiquez le numéro d'un sujet existant" in text(response)
+    assert response.status_code == 422 and "Indiquez le numéro d'un sujet existant" in page(response, 422)
 
 
 def test_question_changed_to_request_shows_the_vote_box(client, login, moderator):
     board = make_board()
     question = make_thread(board, title="Pourrait-on exporter l'agenda en iCal ?")
     voter = make_user(uses=[board])
-    as_user(login, moderator)
+    login(moderator)
     response = client.post(f"/t/{question.id}/changer-type", data={"kind": "request", "reason": "Demande d'évolution"})
     assert response.status_code == 302
-    as_user(login, voter)
-    html = text(client.get(f"/t/{question.id}"))
+    login(voter)
+    html = page(client.get(f"/t/{question.id}"))
     assert "Soutien à cette demande" in html and "Voter" in html and "Nouvelle" in html
     assert client.post(f"/t/{question.id}/vote", data={"importance": "important"}).status_code == 302
 
@@ -152,32 +141,32 @@ def test_changing_a_voted_request_kind_is_refused_with_422(client, login, modera
     from tests.factories import make_vote
     request = make_request()
     make_vote(request)
-    as_user(login, moderator)
+    login(moderator)
     response = client.post(f"/t/{request.id}/changer-type", data={"kind": "question"})
-    assert response.status_code == 422 and "a déjà reçu des votes" in text(response)
+    assert response.status_code == 422 and "a déjà reçu des votes" in page(response, 422)
     assert db.session.get(Thread, request.id).kind == "request" and entries() == []
 
 
 def test_moderator_edits_a_post_with_a_marked_revision(client, login, moderator):
     post = make_post(make_thread(), body="Mon numéro : 06 00 00 00 00")
-    as_user(login, moderator)
+    login(moderator)
     assert client.get(f"/p/{post.id}/moderer").status_code == 200
     response = client.post(f"/p/{post.id}/moderer", data={"body": "[numéro retiré]", "reason": "Coordonnées"})
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Post, post.id).body_source == "[numéro retiré]"
-    assert "Message modifié par un modérateur" in text(client.get("/moderation/journal"))
+    assert "Message modifié par un modérateur" in page(client.get("/moderation/journal"))
 
 
 def test_thread_page_shows_the_toolbar_to_moderators_only(client, login, moderator):
     thread = make_thread()
     make_post(thread)
-    as_user(login, moderator)
-    html = text(client.get(f"/t/{thread.id}"))
+    login(moderator)
+    html = page(client.get(f"/t/{thread.id}"))
     assert "Épingler" in html and "Déplacer" in html and "Changer le type" in html and "Masquer le sujet" in html
     assert "Suspendre l'auteur" in html and "Modifier (modération)" in html
-    as_user(login, make_user())
-    html = text(client.get(f"/t/{thread.id}"))
+    login(make_user())
+    html = page(client.get(f"/t/{thread.id}"))
     assert "Épingler" not in html and "Déplacer" not in html and "Signaler" in html
 
 
@@ -202,7 +191,7 @@ def test_members_get_403_on_every_moderation_route_and_nothing_changes(client, l
     victim = make_user()
     report = report_post(make_user(), post, "hors_sujet")
     member, elsewhere = make_user(), make_board()
-    as_user(login, member)
+    login(member)
     data = {"reason": "Vandalisme", "board_id": elsewhere.id, "kind": "request", "target_id": other.id,
             "body": "Vandalisé", "days": 30, "resolution": "Rien", "hide_post": "y"}
     for method, url in MEMBER_ROUTES:
@@ -222,7 +211,7 @@ def test_scoped_moderator_acts_on_its_boards_and_gets_403_on_others(client, logi
     own_thread, foreign_thread = make_thread(mine, title="Sujet de mon forum"), make_thread(other)
     scoped = make_user(role="moderator")
     db.session.add(ModeratorScope(user_id=scoped.id, board_id=mine.id))
-    as_user(login, scoped)
+    login(scoped)
     assert client.post(f"/t/{own_thread.id}/moderation/epingler", data={}).status_code == 302
     assert client.post(f"/t/{foreign_thread.id}/moderation/epingler", data={}).status_code == 403
     assert client.get(f"/t/{foreign_thread.id}/deplacer").status_code == 403
@@ -231,7 +220,7 @@ def test_scoped_moderator_acts_on_its_boards_and_gets_403_on_others(client, logi
     db.session.expire_all()
     assert db.session.get(Thread, own_thread.id).pinned and not db.session.get(Thread, foreign_thread.id).pinned
     assert db.session.get(Thread, own_thread.id).board_id == mine.id
-    assert "Épingler" not in text(client.get(f"/t/{foreign_thread.id}"))
+    assert "Épingler" not in page(client.get(f"/t/{foreign_thread.id}"))
     assert [e.action for e in entries()] == ["pin"]
 
 
@@ -239,11 +228,11 @@ def test_nav_shows_moderation_link_with_open_report_count(client, login, moderat
     from forum.services.reports import report_post
     post = make_post(make_thread())
     report_post(make_user(), post, "publicite")
-    as_user(login, moderator)
-    html = text(client.get("/"))
+    login(moderator)
+    html = page(client.get("/"))
     assert 'href="/moderation"' in html and "Modération 1 signalement ouvert" in re.sub(r"<[^>]+>", "", html)
-    as_user(login, make_user())
-    assert 'href="/moderation"' not in text(client.get("/"))
+    login(make_user())
+    assert 'href="/moderation"' not in page(client.get("/"))
 
 
 def statements(client, count_queries, url):
@@ -270,16 +259,16 @@ def test_queue_and_journal_query_counts_do_not_grow(client, login, count_queries
                                       reason="Motif", details={}))
         db.session.commit()
     add(5)
-    as_user(login, moderator)
+    login(moderator)
     moderator = db.session.get(User, moderator.id)
     small = statements(client, count_queries, "/moderation"), statements(client, count_queries, "/moderation/journal")
     add(20)
     large = statements(client, count_queries, "/moderation"), statements(client, count_queries, "/moderation/journal")
     assert small == large
     assert max(large) <= 10
-    html = text(client.get("/moderation"))
+    html = page(client.get("/moderation"))
     assert html.count("Rien à voir") == 25 and "25 signalements ouverts" in html
-    assert text(client.get("/moderation/journal")).count("Motif") >= 25
+    assert page(client.get("/moderation/journal")).count("Motif") >= 25
 
 
 def test_thread_page_for_a_moderator_is_bounded(client, login, count_queries):
@@ -288,7 +277,7 @@ def test_thread_page_for_a_moderator_is_bounded(client, login, count_queries):
     thread_id = make_thread().id
     for _ in range(3):
         make_post(db.session.get(Thread, thread_id), make_user(structure=make_structure()))
-    as_user(login, moderator)
+    login(moderator)
     small = statements(client, count_queries, f"/t/{thread_id}")
     for _ in range(12):
         make_post(db.session.get(Thread, thread_id), make_user(structure=make_structure()))
@@ -300,7 +289,7 @@ def test_every_moderation_form_renders_for_a_moderator(client, login, moderator)
     thread = make_thread(title="Sujet à modérer")
     post = make_post(thread)
     member = make_user(display_name="Membre à suspendre")
-    as_user(login, moderator)
+    login(moderator)
     for url, expected in ((f"/t/{thread.id}/moderation/masquer", "Masquer le sujet"),
                           (f"/t/{thread.id}/moderation/epingler", "Épingler le sujet"),
                           (f"/t/{thread.id}/deplacer", "Forum de destination"),
@@ -312,5 +301,5 @@ def test_every_moderation_form_renders_for_a_moderator(client, login, moderator)
                           ("/moderation", "Aucun signalement en attente"),
                           ("/moderation/journal", "Aucune action ne correspond")):
         response = client.get(url)
-        assert response.status_code == 200 and expected in text(response), url
+        assert response.status_code == 200 and expected in page(response), url
     assert client.get(f"/t/{thread.id}/moderation/inconnue").status_code == 404

@@ -13,6 +13,8 @@ from tests.factories import make_board, make_request, make_user
 BAD_PAGES = ["²", "¹²", "⁴", "①", "٣", "99999999999999999999", "9223372036854775808", "-1", "0", "1e3",
              "abc", "100001"]
 OVERSIZED_IDS = ["99999999999999999999", "9223372036854775808", "1000000000000000000"]
+# About 180 cases, each building its site (~10 s): left out by `make test-quick`.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture

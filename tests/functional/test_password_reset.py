@@ -4,7 +4,6 @@ enumerate accounts beyond what is documented."""
 from __future__ import annotations
 
 import email
-import html
 import re
 import time
 from email import policy
@@ -19,15 +18,12 @@ from forum.extensions import db
 from forum.models import User
 from forum.services import accounts
 from tests.factories import PASSWORD, make_user
+from tests.pages import page
 
 NEW_PASSWORD = "nouveau-mot-de-passe"
 RESET_REQUESTED = "Si un compte existe avec cette adresse, un e-mail vient de lui être envoyé"
 INVALID = "Ce lien n'est pas valide ou a déjà servi."
 EXPIRED = "Ce lien a expiré."
-
-
-def page(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
 
 
 def outbox(app) -> list[Path]:
@@ -110,8 +106,8 @@ def test_unknown_address_costs_the_same_work_as_a_known_one(app, client, monkeyp
 def test_reset_request_with_a_malformed_address_is_refused_in_french(client):
     response = client.post("/mot-de-passe/oublie", data={"email": "pas-une-adresse"})
     assert response.status_code == 422
-    assert "Cette adresse e-mail n'est pas valide." in page(response)
-    assert 'value="pas-une-adresse"' in page(response)
+    assert "Cette adresse e-mail n'est pas valide." in page(response, 422)
+    assert 'value="pas-une-adresse"' in page(response, 422)
 
 
 def test_deleted_account_gets_no_mail(app, client):
@@ -173,8 +169,8 @@ def test_link_serves_only_once(app, client):
     link = reset_link(app)
     client.post(link, data={"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD})
     again = client.post(link, data={"password": "encore-un-autre-mdp", "password_confirm": "encore-un-autre-mdp"})
-    assert again.status_code == 400 and INVALID in page(again)
-    assert 'href="/mot-de-passe/oublie"' in page(again)
+    assert again.status_code == 400 and INVALID in page(again, 400)
+    assert 'href="/mot-de-passe/oublie"' in page(again, 400)
     user = db.session.scalar(select(User).where(User.email == "claire@example.org"))
     db.session.refresh(user)
     assert user.check_password(NEW_PASSWORD)
@@ -188,7 +184,7 @@ def test_older_links_die_when_the_password_changes(app, client):
     ask_reset(client, "claire@example.org")
     second = reset_link(app)
     assert client.post(second, data={"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD}).status_code == 302
-    assert INVALID in page(client.get(first))
+    assert INVALID in page(client.get(first), 400)
 
 
 def test_link_expires_after_the_configured_time(app, client, monkeypatch):
@@ -200,7 +196,7 @@ def test_link_expires_after_the_configured_time(app, client, monkeypatch):
         ask_reset(client, "claire@example.org")
     link = reset_link(app)
     response = client.get(link)
-    assert response.status_code == 400 and EXPIRED in page(response)
+    assert response.status_code == 400 and EXPIRED in page(response, 400)
     response = client.post(link, data={"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD})
     assert response.status_code == 400
     user = db.session.scalar(select(User).where(User.email == "claire@example.org"))
@@ -221,7 +217,7 @@ def test_link_still_works_just_before_expiry(app, client, monkeypatch):
 def test_wrong_token_gets_a_french_error(client, token):
     response = client.get(f"/mot-de-passe/nouveau/{token}")
     assert response.status_code == 400
-    assert INVALID in page(response)
+    assert INVALID in page(response, 400)
 
 
 def test_token_signed_with_another_purpose_is_refused(app, client):
@@ -246,7 +242,7 @@ def test_bad_new_password_is_refused_and_nothing_changes(app, client, password, 
     ask_reset(client, "claire@example.org")
     link = reset_link(app)
     response = client.post(link, data={"password": password, "password_confirm": confirm})
-    assert response.status_code == 422 and message in page(response)
+    assert response.status_code == 422 and message in page(response, 422)
     user = db.session.scalar(select(User).where(User.email == "claire@example.org"))
     db.session.refresh(user)
     assert user.check_password(PASSWORD)
@@ -275,7 +271,7 @@ def test_reset_form_refuses_a_post_without_csrf_token(app, client):
     app.config["WTF_CSRF_ENABLED"] = True
     response = client.post(link, data={"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD})
     assert response.status_code == 400
-    assert "Le formulaire a expiré ou n'est pas valide." in page(response)
+    assert "Le formulaire a expiré ou n'est pas valide." in page(response, 400)
     db.session.refresh(user)
     assert user.check_password(PASSWORD)
 
@@ -296,7 +292,7 @@ def test_login_costs_one_password_check_whether_the_account_exists_or_not(client
         calls.clear()
         response = client.post("/connexion", data={"email": address, "password": "mauvais-mot-de-passe"})
         assert response.status_code == 422
-        assert "Adresse e-mail ou mot de passe incorrect." in page(response)
+        assert "Adresse e-mail ou mot de passe incorrect." in page(response, 422)
         assert len(calls) == 1, address
 
 
@@ -312,5 +308,5 @@ def test_registration_with_a_taken_address_creates_nothing(client):
         "password_confirm": "motdepasse-solide", "profession": "infirmier", "structure_name": "MSP Test",
         "structure_kind": "msp", "region": "Bretagne"})
     assert response.status_code == 422
-    assert "Un compte existe déjà avec cette adresse." in page(response)
+    assert "Un compte existe déjà avec cette adresse." in page(response, 422)
     assert db.session.scalar(select(func.count()).select_from(User)) == before

@@ -1,7 +1,6 @@
 """Personal data pages: a member sees what is held, downloads it as JSON, and deletes their account."""
 from __future__ import annotations
 
-import html
 import json
 
 from sqlalchemy import select
@@ -9,10 +8,7 @@ from sqlalchemy import select
 from forum.extensions import db
 from forum.models import Thread, User, Vote
 from tests.factories import PASSWORD, make_board, make_post, make_request, make_thread, make_user, make_vote
-
-
-def page(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
+from tests.pages import page
 
 
 def _member():
@@ -63,7 +59,7 @@ def test_wrong_password_refuses_deletion_with_french_message_and_changes_nothing
     login(member)
     response = client.post("/profil/supprimer", data={"password": "mauvais-mot-de-passe", "confirm": "y"})
     assert response.status_code == 422
-    assert "Mot de passe incorrect : votre compte n'a pas été supprimé." in page(response)
+    assert "Mot de passe incorrect : votre compte n'a pas été supprimé." in page(response, 422)
     db.session.expire_all()
     assert db.session.get(User, member.id).deleted_at is None
     assert client.get("/profil/donnees").status_code == 200  # still logged in
@@ -74,7 +70,7 @@ def test_deletion_requires_the_understanding_checkbox(client, login):
     login(member)
     response = client.post("/profil/supprimer", data={"password": PASSWORD})
     assert response.status_code == 422
-    assert "Cochez la case pour confirmer que vous avez compris." in page(response)
+    assert "Cochez la case pour confirmer que vous avez compris." in page(response, 422)
     db.session.expire_all()
     assert db.session.get(User, member.id).deleted_at is None
 
@@ -100,7 +96,7 @@ def test_deleted_account_cannot_log_in_again(client, auth, login):
     client.post("/profil/supprimer", data={"password": PASSWORD, "confirm": "y"})
     response = auth.login("claire@example.org")
     assert response.status_code == 422
-    assert "Adresse e-mail ou mot de passe incorrect." in page(response)
+    assert "Adresse e-mail ou mot de passe incorrect." in page(response, 422)
 
 
 def test_delete_form_carries_a_csrf_token_when_csrf_is_on(app, client, login):

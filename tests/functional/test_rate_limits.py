@@ -4,22 +4,23 @@ under /api/) with Retry-After. The suite runs with limits off (TestConfig), so e
 an app with them on and small values."""
 from __future__ import annotations
 
-import html
 import shutil
 
 import pytest
 from flask import Flask, g
 from sqlalchemy import func, select
 
-from forum import create_app
 from forum.config import TestConfig
 from forum.extensions import db, limiter
 from forum.models import Post, Thread
 from forum.web.security import export_endpoints, rate_rules
-from tests.conftest import log_in as login_as  # session log-in (log_in below posts the form)
-from tests.factories import PASSWORD, make_board, make_request, make_thread, make_user
+from tests.conftest import make_app
+from tests.factories import make_board, make_request, make_thread, make_user
+from tests.pages import page
+from tests.sessions import log_in, submit_login
 
 UNLIMITED = "1000/minute"
+WRONG_PASSWORD = "mauvais-mot-de-passe"
 
 
 @pytest.fixture
@@ -33,7 +34,7 @@ def make_limited_app(tmp_path, template_db):
         config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
         config.update(DATABASE_URL=f"sqlite:///{db_path}", SEARCH_INDEX_DIR=str(tmp_path / "index"),
                       MAIL_OUTBOX_DIR=str(tmp_path / "outbox"), RATELIMIT_ENABLED=True, **overrides)
-        app = create_app(config)
+        app = make_app(config)
 
         @app.before_request
         def _forget_cached_login_user():
@@ -66,19 +67,11 @@ def limited(make_limited_app):
         ctx.pop()
 
 
-def text(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
 def assert_limited(response) -> None:
     assert response.status_code == 429
     assert 1 <= int(response.headers["Retry-After"]) <= 3601
-    assert "Trop de requêtes" in text(response)
-    assert "trop de tentatives en peu de temps" in text(response)
-
-
-def log_in(client, email, password="mauvais-mot-de-passe", **kwargs):
-    return client.post("/connexion", data={"email": email, "password": password}, **kwargs)
+    assert "Trop de requêtes" in page(response, 429)
+    assert "trop de tentatives en peu de temps" in page(response, 429)
 
 
 # --- log-in ---------------------------------------------------------------------------------------
@@ -88,14 +81,14 @@ def test_failed_logins_on_one_account_get_french_429_with_retry_after(limited):
     user = make_user("claire@example.org")
     db.session.commit()
     for _ in range(3):
-        assert log_in(client, "claire@example.org").status_code == 422
-    assert_limited(log_in(client, "claire@example.org"))
+        assert submit_login(client, "claire@example.org", WRONG_PASSWORD).status_code == 422
+    assert_limited(submit_login(client, "claire@example.org", WRONG_PASSWORD))
     # From the address that failed, even the right password waits (see below for other addresses).
-    assert_limited(log_in(client, user.email, PASSWORD))
+    assert_limited(submit_login(client, user.email))
     # The limit is per account (case folded), not global: another account can still log in.
     other = make_user("paul@example.org")
     db.session.commit()
-    assert log_in(client, "PAUL@example.org", PASSWORD).status_code == 302
+    assert submit_login(client, "PAUL@example.org").status_code == 302
     assert other.id
 
 
@@ -104,7 +97,7 @@ def test_unknown_and_known_emails_are_limited_alike(limited):
     app, client = limited(RATELIMIT_LOGIN_ACCOUNT="2/minute", RATELIMIT_LOGIN_ADDRESS=UNLIMITED)
     make_user("claire@example.org")
     db.session.commit()
-    statuses = {email: [log_in(client, email).status_code for _ in range(3)]
+    statuses = {email: [submit_login(client, email, WRONG_PASSWORD).status_code for _ in range(3)]
                 for email in ("claire@example.org", "personne@example.org")}
     assert statuses["claire@example.org"] == statuses["personne@example.org"] == [422, 422, 429]
 
@@ -114,10 +107,10 @@ def test_failed_logins_from_one_address_are_limited_across_accounts(limited):
     make_user("claire@example.org")
     db.session.commit()
     for n in range(3):
-        assert log_in(client, f"essai{n}@example.org").status_code == 422
-    assert_limited(log_in(client, "essai9@example.org"))
+        assert submit_login(client, f"essai{n}@example.org", WRONG_PASSWORD).status_code == 422
+    assert_limited(submit_login(client, "essai9@example.org", WRONG_PASSWORD))
     # Another address is not affected.
-    response = log_in(client, "claire@example.org", PASSWORD, environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    response = submit_login(client, "claire@example.org", environ_base={"REMOTE_ADDR": "192.0.2.7"})
     assert response.status_code == 302
 
 
@@ -133,12 +126,13 @@ def test_failures_from_one_address_do_not_lock_the_owner_out(limited):
     user = make_user("claire@example.org")
     db.session.commit()
     attacker, owner = app.test_client(), app.test_client()
-    statuses = [log_in(attacker, "Claire@example.org", environ_base=ATTACKER).status_code for _ in range(7)]
+    statuses = [submit_login(attacker, "Claire@example.org", WRONG_PASSWORD, environ_base=ATTACKER).status_code
+                for _ in range(7)]
     assert statuses == [422] * 5 + [429] * 2
-    assert log_in(owner, user.email, PASSWORD, environ_base=OWNER).status_code == 302
+    assert submit_login(owner, user.email, environ_base=OWNER).status_code == 302
     assert owner.get("/profil/modifier").status_code == 200
     # The attacker's address stays limited for this account, even with the right password.
-    assert_limited(log_in(attacker, user.email, PASSWORD, environ_base=ATTACKER))
+    assert_limited(submit_login(attacker, user.email, environ_base=ATTACKER))
 
 
 def test_account_ceiling_stops_guessing_spread_over_many_addresses(limited):
@@ -147,11 +141,12 @@ def test_account_ceiling_stops_guessing_spread_over_many_addresses(limited):
     user, other = make_user("claire@example.org"), make_user("paul@example.org")
     db.session.commit()
     for n in range(6):  # one failure from each of six addresses: under the per-address limit each time
-        assert log_in(client, user.email, environ_base={"REMOTE_ADDR": f"203.0.113.{n + 10}"}).status_code == 422
+        address = {"REMOTE_ADDR": f"203.0.113.{n + 10}"}
+        assert submit_login(client, user.email, WRONG_PASSWORD, environ_base=address).status_code == 422
     # The ceiling is reached: every address waits now for this account, the owner's included.
-    assert_limited(log_in(client, user.email, environ_base={"REMOTE_ADDR": "203.0.113.99"}))
-    assert_limited(log_in(client, user.email, PASSWORD, environ_base=OWNER))
-    assert log_in(client, other.email, PASSWORD, environ_base=OWNER).status_code == 302  # other accounts log in
+    assert_limited(submit_login(client, user.email, WRONG_PASSWORD, environ_base={"REMOTE_ADDR": "203.0.113.99"}))
+    assert_limited(submit_login(client, user.email, environ_base=OWNER))
+    assert submit_login(client, other.email, environ_base=OWNER).status_code == 302  # other accounts log in
 
 
 def test_successful_logins_do_not_count(limited):
@@ -159,7 +154,7 @@ def test_successful_logins_do_not_count(limited):
     user = make_user("claire@example.org")
     db.session.commit()
     for _ in range(4):
-        assert log_in(client, user.email, PASSWORD).status_code == 302
+        assert submit_login(client, user.email).status_code == 302
         client.post("/deconnexion")
 
 
@@ -210,7 +205,7 @@ def test_replies_are_limited_per_member_and_the_refused_reply_is_not_stored(limi
     thread = make_thread()
     member = make_user(uses=[thread.board])
     db.session.commit()
-    login_as(client, member)
+    log_in(client, member)
     url = f"/t/{thread.id}/repondre"
     for n in range(2):
         assert client.post(url, data={"body": f"Réponse {n}"}).status_code == 302
@@ -218,7 +213,7 @@ def test_replies_are_limited_per_member_and_the_refused_reply_is_not_stored(limi
     assert_limited(response)
     assert db.session.scalar(select(func.count()).select_from(Post).where(Post.body_source == "Réponse de trop")) == 0
     # Another member is not affected.
-    login_as(client, make_user(uses=[thread.board]))
+    log_in(client, make_user(uses=[thread.board]))
     db.session.commit()
     assert client.post(url, data={"body": "Moi aussi"}).status_code == 302
 
@@ -228,7 +223,7 @@ def test_previews_do_not_count_against_the_reply_limit(limited):
     thread = make_thread()
     member = make_user(uses=[thread.board])
     db.session.commit()
-    login_as(client, member)
+    log_in(client, member)
     url = f"/t/{thread.id}/repondre"
     for _ in range(3):
         assert client.post(url, data={"body": "Brouillon", "preview": "Aperçu"}).status_code == 200
@@ -240,7 +235,7 @@ def test_new_threads_are_limited_per_member(limited):
     board = make_board()
     member = make_user(uses=[board])
     db.session.commit()
-    login_as(client, member)
+    log_in(client, member)
     data = {"kind": "question", "title": "Comment exporter les RDV ?", "body": "Merci"}
     assert client.post(f"/b/{board.slug}/nouveau", data=data).status_code == 302
     assert_limited(client.post(f"/b/{board.slug}/nouveau", data={**data, "title": "Encore une"}))
@@ -254,7 +249,7 @@ def test_votes_are_limited_per_member(limited):
     requests = [make_request(board) for _ in range(3)]
     member = make_user(uses=[board])
     db.session.commit()
-    login_as(client, member)
+    log_in(client, member)
     for request in requests[:2]:
         assert client.post(f"/t/{request.id}/vote", data={"importance": "utile"}).status_code == 302
     assert_limited(client.post(f"/t/{requests[2].id}/vote", data={"importance": "utile"}))
@@ -307,7 +302,8 @@ def test_every_limited_endpoint_of_the_real_app_is_wrapped(limited):
         assert hasattr(app.view_functions[endpoint], "__wrapped__"), endpoint
 
 
+@pytest.mark.slow  # 30 failed log-ins, each checking a password hash on purpose slowly
 def test_the_test_suite_is_not_throttled(client):
     make_user("claire@example.org")
     db.session.commit()
-    assert all(log_in(client, "claire@example.org").status_code == 422 for _ in range(30))
+    assert all(submit_login(client, "claire@example.org", WRONG_PASSWORD).status_code == 422 for _ in range(30))

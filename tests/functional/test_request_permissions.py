@@ -1,4 +1,5 @@
-"""Who may change a request's status, merge requests: 403 and nothing changed for the others."""
+"""Who may change a request's status, merge requests: 403 and nothing changed for the others
+(on the Chorus scenario of tests/scenarios.py)."""
 import pytest
 from sqlalchemy import func, select
 
@@ -11,21 +12,12 @@ def status_changes(thread):
     return db.session.scalar(select(func.count()).select_from(StatusChange).where(StatusChange.thread_id == thread.id))
 
 
-@pytest.fixture
-def chorus(app):
-    editor = make_editor(name="Éditeur Chorus")
-    board = make_board(name="Chorus", editor=editor)
-    request = make_request(board, title="Importer les résultats de biologie")
-    db.session.commit()
-    return {"editor": editor, "board": board, "request": request}
-
-
 @pytest.mark.parametrize("role", ["member", "other_editor"])
 def test_member_and_other_editor_cannot_set_status(client, login, chorus, role):
     actor = make_user() if role == "member" else make_user(role="editor", editor=make_editor())
     db.session.commit()
     login(actor)
-    request = chorus["request"]
+    request = chorus["biology"]
     response = client.post(f"/t/{request.id}/statut", data={"status": "refusee", "note": "Non prévu."})
     assert response.status_code == 403
     assert client.get(f"/t/{request.id}/statut").status_code == 403
@@ -34,7 +26,7 @@ def test_member_and_other_editor_cannot_set_status(client, login, chorus, role):
 
 
 def test_editor_of_this_board_sets_editor_statuses_only(client, login, chorus):
-    request = chorus["request"]
+    request = chorus["biology"]
     login(make_user(role="editor", editor=chorus["editor"]))
     db.session.commit()
     response = client.post(f"/t/{request.id}/statut", data={"status": "a_l_etude"})
@@ -44,12 +36,12 @@ def test_editor_of_this_board_sets_editor_statuses_only(client, login, chorus):
     assert response.status_code == 302
     db.session.expire_all()
     assert request.status == "planifiee"
-    change = db.session.scalars(select(StatusChange)).one()
+    change = db.session.scalars(select(StatusChange).where(StatusChange.thread_id == request.id)).one()
     assert (change.answer_by, change.version) == ("editor", "6.2")
 
 
 def test_moderator_sets_any_status(client, login, chorus):
-    request = chorus["request"]
+    request = chorus["biology"]
     login(make_user(role="moderator"))
     db.session.commit()
     assert client.get(f"/t/{request.id}/statut").status_code == 200
@@ -59,7 +51,7 @@ def test_moderator_sets_any_status(client, login, chorus):
 
 
 def test_refusal_without_reason_is_refused_and_input_kept(client, login, chorus):
-    request = chorus["request"]
+    request = chorus["biology"]
     login(make_user(role="editor", editor=chorus["editor"]))
     db.session.commit()
     response = client.post(f"/t/{request.id}/statut", data={"status": "refusee", "version": "6.0", "note": " "})
@@ -71,7 +63,7 @@ def test_refusal_without_reason_is_refused_and_input_kept(client, login, chorus)
 
 
 def test_merge_page_is_for_moderators(client, login, chorus):
-    request = chorus["request"]
+    request = chorus["biology"]
     login(make_user(uses=[chorus["board"]]))
     db.session.commit()
     assert client.get(f"/t/{request.id}/fusionner").status_code == 403
@@ -83,7 +75,7 @@ def test_merge_page_is_for_moderators(client, login, chorus):
 
 
 def test_bad_merges_are_refused_with_a_message(client, login, chorus):
-    request = chorus["request"]
+    request = chorus["biology"]
     elsewhere = make_request(make_board(name="WEDA"))
     login(make_user(role="moderator"))
     db.session.commit()
@@ -107,5 +99,5 @@ def test_forms_need_a_csrf_token_in_production(app, client, login, chorus):
     member = make_user(uses=[chorus["board"]])
     db.session.commit()
     login(member)
-    response = client.post(f"/t/{chorus['request'].id}/vote", data={"importance": "utile"})
+    response = client.post(f"/t/{chorus['biology'].id}/vote", data={"importance": "utile"})
     assert response.status_code == 400 and "Le formulaire a expiré" in response.get_data(as_text=True)

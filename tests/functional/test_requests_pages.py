@@ -16,6 +16,7 @@ from tests.factories import (
     make_user,
     make_vote,
 )
+from tests.pages import page
 
 
 def vote_count(thread):
@@ -31,7 +32,7 @@ def test_ranked_page_shows_rule_rows_and_figures(app, client):
     make_vote(low, make_user(uses=[board]), "utile")
     set_status(make_user(role="moderator"), top, "transmise", note="Transmise dans le livrable de mars.", official=True)
     db.session.commit()
-    html = client.get("/b/chorus/demandes").get_data(as_text=True)
+    html = page(client.get("/b/chorus/demandes"))
     assert "Comment le classement est calculé" in html and "plafonnés à 10" in html
     assert html.index("Exporter le DMP en un clic") < html.index("Changer la couleur du menu")
     assert "1 utile, 1 important, 1 bloquant" not in html  # per row, not summed
@@ -50,12 +51,12 @@ def test_ranked_page_status_filter_and_my_votes(app, client, login):
     me = make_user(uses=[board])
     make_vote(open_request, me, "important")
     db.session.commit()
-    html = client.get("/b/weda/demandes").get_data(as_text=True)
+    html = page(client.get("/b/weda/demandes"))
     assert "Demande encore ouverte" in html and "Demande déjà livrée" not in html
-    html = client.get("/b/weda/demandes?statut=livree").get_data(as_text=True)
+    html = page(client.get("/b/weda/demandes?statut=livree"))
     assert "Demande déjà livrée" in html and "Demande encore ouverte" not in html
     login(me)
-    html = client.get("/b/weda/demandes?mes-votes=1&tri=votes").get_data(as_text=True)
+    html = page(client.get("/b/weda/demandes?mes-votes=1&tri=votes"))
     assert "Demande encore ouverte" in html and "Votre vote : Important" in html
     assert client.get("/b/inconnu/demandes").status_code == 404
 
@@ -144,7 +145,7 @@ def test_editor_space_lists_requests_answers_and_median(app, client, login):
     set_status(rep, answered, "planifiee", version="6.0", note="Prévu en 6.0.", official=True)
     db.session.commit()
     login(rep)
-    html = client.get("/editeur").get_data(as_text=True)
+    html = page(client.get("/editeur"))
     assert "Espace éditeur" in html and "Délai médian" in html
     assert "Sans réponse officielle (1)" in html and "Demande en attente de réponse" in html
     assert "Demandes ouvertes classées (2)" in html
@@ -169,7 +170,7 @@ def test_thread_page_request_panel(app, client, login):
                note="Nous livrerons cela en **7.1**.", official=True)
     db.session.commit()
     login(member)
-    html = client.get(f"/t/{request.id}").get_data(as_text=True)
+    html = page(client.get(f"/t/{request.id}"))
     assert "Votre vote actuel : <strong>Important</strong>" in html
     assert "Modifier mon vote" in html and "Retirer mon vote" in html
     assert "Réponse officielle de l&#39;éditeur" in html or "Réponse officielle de l'éditeur" in html
@@ -183,14 +184,14 @@ def test_thread_page_for_non_user_closed_request_and_doublon(app, client, login)
     moderator = make_user(role="moderator")
     login(make_user())
     db.session.commit()
-    html = client.get(f"/t/{target.id}").get_data(as_text=True)
+    html = page(client.get(f"/t/{target.id}"))
     assert "Seuls les utilisateurs de Axisanté" in html
     merge_requests(moderator, source, target)
     db.session.commit()
-    html = client.get(f"/t/{source.id}").get_data(as_text=True)
+    html = page(client.get(f"/t/{source.id}"))
     assert "Les votes sont clos" in html and f"la demande n° {target.id}" in html
     login(moderator)
-    html = client.get(f"/t/{target.id}").get_data(as_text=True)
+    html = page(client.get(f"/t/{target.id}"))
     assert "Changer le statut" in html and "Fusionner cette demande" in html
 
 
@@ -198,13 +199,13 @@ def test_tip_useful_toggle_and_confirmation(app, client, login):
     tip = make_tip(software_version="5.1")
     login(make_user())
     assert client.post(f"/t/{tip.id}/utile").status_code == 302
-    html = client.get(f"/t/{tip.id}").get_data(as_text=True)
+    html = page(client.get(f"/t/{tip.id}"))
     assert "1 membre a trouvé cette astuce utile" in html and "Retirer « utile »" in html
     assert client.post(f"/t/{tip.id}/utile/retirer").status_code == 302
     assert client.post(f"/t/{tip.id}/confirmer", data={"version": "5.4"}).status_code == 302
     response = client.post(f"/t/{tip.id}/confirmer", data={"version": " "})
     assert response.status_code == 422 and "Indiquez la version" in response.get_data(as_text=True)
-    html = client.get(f"/t/{tip.id}").get_data(as_text=True)
+    html = page(client.get(f"/t/{tip.id}"))
     assert "0 membre a trouvé" in html and "Fonctionne toujours en version 5.4" in html
 
 
@@ -215,10 +216,10 @@ def test_question_author_accepts_a_reply(app, client, login):
     db.session.commit()
     assert client.post(f"/p/{reply.id}/accepter").status_code == 403
     login(question.author)
-    html = client.get(f"/t/{question.id}").get_data(as_text=True)
+    html = page(client.get(f"/t/{question.id}"))
     assert "Accepter comme solution" in html
     assert client.post(f"/p/{reply.id}/accepter").status_code == 302
-    html = client.get(f"/t/{question.id}").get_data(as_text=True)
+    html = page(client.get(f"/t/{question.id}"))
     assert "Résolue" in html and "Ne plus marquer comme solution" in html
     assert client.post(f"/t/{question.id}/solution/retirer").status_code == 302
     db.session.expire_all()
@@ -229,6 +230,6 @@ def test_anonymous_visitor_sees_figures_and_how_to_vote(app, client):
     request = make_request(title="Téléservice AAT intégré")
     make_vote(request, importance="bloquant")
     db.session.commit()
-    html = client.get(f"/t/{request.id}").get_data(as_text=True)
+    html = page(client.get(f"/t/{request.id}"))
     assert "Score : <strong data-vote-score>3</strong>" in html
     assert "pour voter" in html and 'name="importance"' not in html

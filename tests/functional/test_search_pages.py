@@ -7,7 +7,7 @@ import pytest
 
 from forum import search
 from forum.extensions import db
-from forum.search import storage
+from forum.search.whoosh import storage
 from forum.services import privacy, statuses
 from tests.factories import make_board, make_post, make_request, make_thread, make_user
 

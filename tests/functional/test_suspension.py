@@ -1,26 +1,14 @@
 """Suspending a member: they keep reading but every write gets a French 403 saying until when and
 why; after the period they can post again. Only moderators of every board suspend."""
 from datetime import timedelta
-from html import unescape
 
-from flask import g
 from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.models import AuditEntry, ModeratorScope, Post, Report, Thread, User, Vote
 from forum.models._time import utcnow
 from tests.factories import make_board, make_post, make_request, make_thread, make_user
-
-
-def text(response) -> str:
-    return unescape(response.get_data(as_text=True))
-
-
-def as_user(login, user):
-    g.pop("_login_user", None)
-    db.session.commit()
-    login(user)
-    return user
+from tests.pages import page
 
 
 def count(model) -> int:
@@ -34,13 +22,13 @@ def test_moderator_suspends_a_member_who_then_cannot_write(client, login):
     member = make_user(uses=[board], display_name="Marc Suspendu")
     own_post = make_post(thread, member, body="Mon message")
     moderator = make_user(role="moderator")
-    as_user(login, moderator)
+    login(moderator)
     assert client.get(f"/u/{member.id}/suspendre").status_code == 200
     response = client.post(f"/u/{member.id}/suspendre", data={"days": 7, "reason": "Insultes répétées"})
     assert response.status_code == 302
     before = (count(Thread), count(Post), count(Vote), count(Report))
 
-    as_user(login, db.session.get(User, member.id))
+    login(db.session.get(User, member.id))
     assert client.get(f"/t/{thread.id}").status_code == 200  # still reads
     refusals = [
         client.post(f"/b/{board.slug}/nouveau", data={"kind": "question", "title": "Une nouvelle question",
@@ -52,10 +40,10 @@ def test_moderator_suspends_a_member_who_then_cannot_write(client, login):
     ]
     for response in refusals:
         assert response.status_code == 403
-        assert "Votre compte est suspendu jusqu'au" in text(response) and "Insultes répétées" in text(response)
+        assert "Votre compte est suspendu jusqu'au" in page(response, 403) and "Insultes répétées" in page(response, 403)
     assert (count(Thread), count(Post), count(Vote), count(Report)) == before
     assert db.session.get(Post, own_post.id).body_source == "Mon message"
-    assert "Votre compte est suspendu" in text(client.get("/"))  # a notice on every page
+    assert "Votre compte est suspendu" in page(client.get("/"))  # a notice on every page
 
 
 def test_member_posts_again_after_the_period(client, login):
@@ -64,34 +52,34 @@ def test_member_posts_again_after_the_period(client, login):
     member = make_user()
     member.suspended_until = utcnow() + timedelta(days=1)
     member.suspension_reason = "Hors charte"
-    as_user(login, member)
+    login(member)
     assert client.post(f"/t/{thread.id}/repondre", data={"body": "Une réponse"}).status_code == 403
     db.session.get(User, member.id).suspended_until = utcnow() - timedelta(seconds=1)
-    as_user(login, db.session.get(User, member.id))
+    login(db.session.get(User, member.id))
     assert client.post(f"/t/{thread.id}/repondre", data={"body": "Une réponse"}).status_code == 302
-    assert "Votre compte est suspendu" not in text(client.get("/"))
+    assert "Votre compte est suspendu" not in page(client.get("/"))
 
 
 def test_unsuspend_lifts_the_suspension_and_is_journaled(client, login):
     member = make_user()
     moderator = make_user(role="moderator")
-    as_user(login, moderator)
+    login(moderator)
     client.post(f"/u/{member.id}/suspendre", data={"days": 3, "reason": "Spam"})
     assert client.post(f"/u/{member.id}/lever-suspension", data={"reason": "Erreur"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(User, member.id).suspended_until is None
     assert [e.action for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))] == ["suspend", "unsuspend"]
-    journal = text(client.get("/moderation/journal"))
+    journal = page(client.get("/moderation/journal"))
     assert "Membre suspendu" in journal and "Suspension levée" in journal and "(3 jours)" in journal
 
 
 def test_suspension_needs_a_reason_and_a_sensible_duration(client, login):
     member = make_user()
-    as_user(login, make_user(role="moderator"))
+    login(make_user(role="moderator"))
     response = client.post(f"/u/{member.id}/suspendre", data={"days": 7, "reason": ""})
-    assert response.status_code == 422 and "Indiquez le motif de la suspension" in text(response)
+    assert response.status_code == 422 and "Indiquez le motif de la suspension" in page(response, 422)
     response = client.post(f"/u/{member.id}/suspendre", data={"days": 0, "reason": "Spam"})
-    assert response.status_code == 422 and "entre 1 et 365 jours" in text(response) and "Spam" in text(response)
+    assert response.status_code == 422 and "entre 1 et 365 jours" in page(response, 422) and "Spam" in page(response, 422)
     db.session.expire_all()
     assert db.session.get(User, member.id).suspended_until is None and count(AuditEntry) == 0
 
@@ -101,7 +89,7 @@ def test_scoped_moderators_and_members_cannot_suspend_nor_anyone_a_moderator(cli
     scoped = make_user(role="moderator")
     db.session.add(ModeratorScope(user_id=scoped.id, board_id=make_board().id))
     for actor, target in ((scoped, member), (make_user(), member), (make_user(role="moderator"), other_moderator)):
-        as_user(login, actor)
+        login(actor)
         response = client.post(f"/u/{target.id}/suspendre", data={"days": 7, "reason": "Spam"})
         assert response.status_code == 403
     db.session.expire_all()

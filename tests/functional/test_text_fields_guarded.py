@@ -246,6 +246,7 @@ def _post(client, case: Case, text: str):
     return client.post(case.url, data={**case.data, case.field: text})
 
 
+@pytest.mark.slow  # one case per field of every form (about 20)
 def test_patient_identifier_is_refused_in_every_public_field(client, case):
     before = case.stored()
     response = _post(client, case, WITH_NIR)
@@ -256,6 +257,7 @@ def test_patient_identifier_is_refused_in_every_public_field(client, case):
     assert case.stored() == before
 
 
+@pytest.mark.slow  # one case per field of every form (about 20)
 def test_control_characters_never_reach_the_database(client, case):
     response = _post(client, case, WITH_CONTROLS)
     assert response.status_code == 302
@@ -328,7 +330,9 @@ def test_a_right_to_left_override_cannot_disguise_a_title(client, login):
     response = _post(client, case, "Facture \u202egnp.exe\u202c du mois")
     assert response.status_code == 302
     assert case.stored() == "Facture gnp.exe du mois"
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    shown = client.get(response.headers["Location"])
+    assert shown.status_code == 200
+    page = shown.get_data(as_text=True)
     assert "<h1><bdi>Facture gnp.exe du mois</bdi></h1>" in page
     assert "\u202e" not in page
 

@@ -1,26 +1,14 @@
 """Thread page: reading, replying, editing, deleting and restoring posts, revision history."""
-from html import unescape
 
-from flask import g
 from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.models import Post, PostRevision, Structure, Thread
 from forum.services import posting
 from tests.factories import make_board, make_post, make_structure, make_thread, make_user
+from tests.pages import page
 
 NIR = "1 85 12 75 123 456 78"
-
-
-def page_text(response) -> str:
-    return unescape(response.get_data(as_text=True))
-
-
-def switch_user(login, user) -> None:
-    """Log another user in. The tests share one app context, where Flask-Login caches the
-    current user in `g`: forget it so the next request loads the new one."""
-    g.pop("_login_user", None)
-    login(user)
 
 
 def first_post(thread: Thread) -> Post:
@@ -43,7 +31,7 @@ def test_thread_page_shows_breadcrumb_title_and_posts(client):
     db.session.commit()
     response = client.get(f"/t/{thread.id}/{thread.slug}")
     assert response.status_code == 200
-    html = page_text(response)
+    html = page(response)
     assert 'aria-label="Fil d\'Ariane"' in html and "Accueil" in html and "Hellodoc" in html
     assert "<h1><bdi>Comment exporter le DMP ?</bdi></h1>" in html
     assert "Julie Bernard" in html and "infirmier·e" in html and "MSP du Vieux Port" in html
@@ -63,7 +51,7 @@ def test_thread_url_without_or_with_a_wrong_slug_still_works(client):
 def test_unknown_thread_is_a_french_404(client):
     response = client.get("/t/999999")
     assert response.status_code == 404
-    assert "Ce sujet n'existe pas" in page_text(response)
+    assert "Ce sujet n'existe pas" in page(response, 404)
 
 
 def test_request_and_tip_show_status_and_version(client):
@@ -71,9 +59,9 @@ def test_request_and_tip_show_status_and_version(client):
     request_thread = make_thread(board, kind="request", title="Pouvoir exporter en CSV")
     tip = make_thread(board, kind="tip", title="Raccourci pour les ordonnances", software_version="7.1")
     db.session.commit()
-    html = page_text(client.get(f"/t/{request_thread.id}"))
+    html = page(client.get(f"/t/{request_thread.id}"))
     assert "Demande d'évolution" in html and "Nouvelle" in html
-    html = page_text(client.get(f"/t/{tip.id}"))
+    html = page(client.get(f"/t/{tip.id}"))
     assert "Astuce vérifiée sur la version 7.1" in html
 
 
@@ -83,14 +71,14 @@ def test_replies_are_paginated_20_per_page(client):
     for n in range(22):
         make_post(thread, author, body=f"Réponse numéro {n:02d}")
     db.session.commit()
-    first = page_text(client.get(f"/t/{thread.id}"))
+    first = page(client.get(f"/t/{thread.id}"))
     assert "Réponse numéro 00" in first and "Réponse numéro 19" in first and "Réponse numéro 20" not in first
     assert "Page 1 sur 2" in first
-    second = page_text(client.get(f"/t/{thread.id}?page=2"))
+    second = page(client.get(f"/t/{thread.id}?page=2"))
     assert "Réponse numéro 21" in second and "Réponse numéro 19" not in second
     assert "Message d'ouverture du sujet" in second
     past = client.get(f"/t/{thread.id}?page=7")
-    assert past.status_code == 200 and "Cette page n'existe pas" in page_text(past)
+    assert past.status_code == 200 and "Cette page n'existe pas" in page(past)
 
 
 def test_accepted_answer_is_highlighted(client):
@@ -98,7 +86,7 @@ def test_accepted_answer_is_highlighted(client):
     answer = make_post(thread, body="La bonne réponse")
     thread.accepted_post_id = answer.id
     db.session.commit()
-    html = page_text(client.get(f"/t/{thread.id}"))
+    html = page(client.get(f"/t/{thread.id}"))
     assert f'class="post accepted" id="p{answer.id}"' in html
     assert "Solution acceptée" in html
 
@@ -109,7 +97,7 @@ def test_locked_thread_shows_the_message_instead_of_the_form(client, login):
     member = make_user()
     db.session.commit()
     login(member)
-    html = page_text(client.get(f"/t/{thread.id}"))
+    html = page(client.get(f"/t/{thread.id}"))
     assert "Ce sujet est verrouillé : il n'accepte plus de réponses." in html
     assert f'action="/t/{thread.id}/repondre"' not in html
 
@@ -117,7 +105,7 @@ def test_locked_thread_shows_the_message_instead_of_the_form(client, login):
 def test_logged_out_visitor_gets_a_login_link_back_to_the_thread(client):
     thread = make_thread(title="Sujet public à lire")
     db.session.commit()
-    html = page_text(client.get(f"/t/{thread.id}"))
+    html = page(client.get(f"/t/{thread.id}"))
     assert "/connexion?next=" in html and f"/t/{thread.id}/sujet-public-a-lire" in html
     assert "<textarea" not in html
 
@@ -136,7 +124,7 @@ def test_member_replies_and_lands_on_the_last_page(client, login):
     assert response.status_code == 302
     post = db.session.scalar(select(Post).where(Post.author_id == member.id))
     assert response.headers["Location"].endswith(f"?page=2#p{post.id}")
-    html = page_text(client.get(response.headers["Location"]))
+    html = page(client.get(response.headers["Location"]))
     assert "<strong>utile</strong>" in html
 
 
@@ -147,7 +135,7 @@ def test_reply_preview_renders_without_writing(client, login):
     before = post_count()
     response = client.post(f"/t/{thread.id}/repondre", data={"body": "Texte en _aperçu_", "preview": "Aperçu"})
     assert response.status_code == 200
-    html = page_text(response)
+    html = page(response)
     assert "<em>aperçu</em>" in html and "Texte en _aperçu_</textarea>" in html
     assert post_count() == before
 
@@ -159,7 +147,7 @@ def test_empty_reply_is_refused_and_nothing_written(client, login):
     before = post_count()
     response = client.post(f"/t/{thread.id}/repondre", data={"body": "   "})
     assert response.status_code == 422
-    assert "Le message ne peut pas être vide." in page_text(response)
+    assert "Le message ne peut pas être vide." in page(response, 422)
     assert post_count() == before
 
 
@@ -170,7 +158,7 @@ def test_reply_with_a_nir_is_refused_and_text_kept(client, login):
     before = post_count()
     response = client.post(f"/t/{thread.id}/repondre", data={"body": f"Le patient {NIR} a un souci"})
     assert response.status_code == 422
-    html = page_text(response)
+    html = page(response, 422)
     assert "numéro de sécurité sociale" in html and f"Le patient {NIR} a un souci" in html
     assert post_count() == before
 
@@ -182,7 +170,7 @@ def test_oversized_reply_is_refused_and_text_kept(client, login):
     body = "a" * 50_001
     response = client.post(f"/t/{thread.id}/repondre", data={"body": body})
     assert response.status_code == 422
-    html = page_text(response)
+    html = page(response, 422)
     assert "Le message ne doit pas dépasser" in html and body in html
 
 
@@ -194,7 +182,7 @@ def test_reply_to_a_locked_thread_is_a_409_and_nothing_written(client, login):
     before = post_count()
     response = client.post(f"/t/{thread.id}/repondre", data={"body": "Je réponds quand même"})
     assert response.status_code == 409
-    assert "Ce sujet est verrouillé : il n'accepte plus de réponses." in page_text(response)
+    assert "Ce sujet est verrouillé : il n'accepte plus de réponses." in page(response, 409)
     assert post_count() == before
 
 
@@ -223,11 +211,11 @@ def test_author_edits_own_reply_and_the_page_says_modified(client, login):
     post = make_post(thread, author, body="Première version")
     db.session.commit()
     login(author)
-    form = page_text(client.get(f"/p/{post.id}/modifier"))
+    form = page(client.get(f"/p/{post.id}/modifier"))
     assert "Première version</textarea>" in form and 'name="title"' not in form
     response = client.post(f"/p/{post.id}/modifier", data={"body": "Version corrigée"})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"#p{post.id}")
-    html = page_text(client.get(response.headers["Location"]))
+    html = page(client.get(response.headers["Location"]))
     assert "Version corrigée" in html and "modifié le" in html
     assert f"/p/{post.id}/historique" not in html  # members do not see the history link
     assert db.session.scalar(select(PostRevision.body_source).where(PostRevision.post_id == post.id)) == "Première version"
@@ -237,7 +225,7 @@ def test_editing_the_opening_post_can_change_the_title(client, login):
     thread = make_thread(title="Titre avec une faute")
     db.session.commit()
     login(thread.author)
-    form = page_text(client.get(f"/p/{first_post(thread).id}/modifier"))
+    form = page(client.get(f"/p/{first_post(thread).id}/modifier"))
     assert 'value="Titre avec une faute"' in form
     client.post(f"/p/{first_post(thread).id}/modifier", data={"title": "Titre corrigé", "body": "Texte"})
     db.session.expire_all()
@@ -251,7 +239,7 @@ def test_edit_with_an_oversized_title_is_refused_and_input_kept(client, login):
     title = "T" * 151
     response = client.post(f"/p/{first_post(thread).id}/modifier", data={"title": title, "body": "Texte modifié"})
     assert response.status_code == 422
-    html = page_text(response)
+    html = page(response, 422)
     assert "Le titre ne doit pas dépasser 150 caractères" in html and title in html and "Texte modifié" in html
     db.session.expire_all()
     assert db.session.get(Thread, thread.id).title == "Titre d'origine"
@@ -276,7 +264,7 @@ def test_edit_preview_renders_without_saving(client, login):
     post = first_post(thread)
     response = client.post(f"/p/{post.id}/modifier",
                            data={"title": thread.title, "body": "Nouveau **texte**", "preview": "Aperçu"})
-    assert response.status_code == 200 and "<strong>texte</strong>" in page_text(response)
+    assert response.status_code == 200 and "<strong>texte</strong>" in page(response)
     db.session.expire_all()
     assert db.session.get(Post, post.id).body_source == "Texte d'origine"
 
@@ -298,7 +286,7 @@ def test_author_deletes_own_reply_which_shows_as_deleted(client, login):
     login(author)
     response = client.post(f"/p/{post.id}/supprimer")
     assert response.status_code == 302
-    html = page_text(client.get(f"/t/{thread.id}"))
+    html = page(client.get(f"/t/{thread.id}"))
     assert "Message supprimé" in html and "Message regretté" not in html
 
 
@@ -328,7 +316,7 @@ def test_moderator_sees_deleted_content_and_restores_it(client, login):
     posting.delete_post(post.author, post)
     db.session.commit()
     login(make_user(role="moderator"))
-    html = page_text(client.get(f"/t/{thread.id}"))
+    html = page(client.get(f"/t/{thread.id}"))
     assert "Message supprimé" in html and "Contenu retiré par erreur" in html and "Restaurer" in html
     response = client.post(f"/p/{post.id}/restaurer")
     assert response.status_code == 302
@@ -354,11 +342,11 @@ def test_deleted_thread_is_a_404_for_members_but_visible_to_moderators(client, l
     member, moderator = make_user(), make_user(role="moderator")
     db.session.commit()
     assert client.get(f"/t/{thread.id}").status_code == 404
-    switch_user(login, member)
+    login(member)
     assert client.get(f"/t/{thread.id}").status_code == 404
-    switch_user(login, moderator)
+    login(moderator)
     response = client.get(f"/t/{thread.id}")
-    assert response.status_code == 200 and "Ce sujet a été supprimé" in page_text(response)
+    assert response.status_code == 200 and "Ce sujet a été supprimé" in page(response)
 
 
 # History
@@ -376,7 +364,7 @@ def test_moderator_reads_the_revision_history(client, login):
     assert response.status_code == 200
     raw = response.get_data(as_text=True)
     assert "<pre>Version &lt;b&gt;initiale&lt;/b&gt;</pre>" in raw
-    text = page_text(response)
+    text = page(response)
     assert "Modératrice Anne" in text and "par un modérateur" in text and "Titre initial du sujet" in text
 
 
@@ -402,7 +390,7 @@ def test_structure_of_each_author_is_shown(client):
     thread = make_thread()
     make_post(thread, make_user(structure=make_structure(name="Centre de santé Jean Jaurès")))
     db.session.commit()
-    assert "Centre de santé Jean Jaurès" in page_text(client.get(f"/t/{thread.id}"))
+    assert "Centre de santé Jean Jaurès" in page(client.get(f"/t/{thread.id}"))
     assert db.session.scalar(select(func.count(Structure.id))) >= 2
 
 

@@ -3,7 +3,6 @@ feeds, API); hosts the site does not serve get a French 400; production needs PU
 from __future__ import annotations
 
 import email
-import html
 import re
 import xml.etree.ElementTree as ET
 from email import policy
@@ -16,14 +15,11 @@ from forum.config import ProductionConfig
 from forum.extensions import db
 from forum.web.urls import PublicUrlError, external_url
 from tests.factories import make_thread, make_user
+from tests.pages import page
 
 PUBLIC = "https://clubs.example.org/forum"
 ATOM = {"a": "http://www.w3.org/2005/Atom"}
 UNTRUSTED = "Ce site ne répond pas à l'adresse demandée."
-
-
-def page(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
 
 
 def mails(folder: Path) -> list[str]:
@@ -55,8 +51,8 @@ def test_reset_requested_for_a_forged_host_is_refused_and_mails_nothing(client, 
     db.session.commit()
     response = ask_reset(client, headers=headers)
     assert response.status_code == 400
-    assert UNTRUSTED in page(response) and '<html lang="fr">' in page(response)
-    assert "evil.example" not in page(response)
+    assert UNTRUSTED in page(response, 400) and '<html lang="fr">' in page(response, 400)
+    assert "evil.example" not in page(response, 400)
     assert mails(outbox) == []
 
 
@@ -112,8 +108,8 @@ def test_an_unknown_host_gets_a_french_400_page_and_api_json(client):
         assert client.get("/", headers={"Host": host}).status_code == 200
     response = client.get("/", headers={"Host": "evil.example"})
     assert response.status_code == 400
-    assert "Requête invalide" in page(response) and UNTRUSTED in page(response)
-    assert 'href="/static/forum.css"' in page(response)  # a whole page, with the site's links
+    assert "Requête invalide" in page(response, 400) and UNTRUSTED in page(response, 400)
+    assert 'href="/static/forum.css"' in page(response, 400)  # a whole page, with the site's links
     api = client.get("/api/v1/boards", headers={"Host": "evil.example"})
     assert api.status_code == 400 and api.is_json
     assert api.json["error"]["message"].startswith(UNTRUSTED)

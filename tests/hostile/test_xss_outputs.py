@@ -42,6 +42,8 @@ from tests.hostile.payloads import PAYLOADS, TEMPLATE_LABELS, Payload
 CONTROL = Payload("control", "Texte ordinaire sans danger, une astuce sur les ordonnances.")
 ATOM = "{http://www.w3.org/2005/Atom}"
 FORMATS = ("csv", "xlsx", "json", "md", "html")
+# 1,100 cases on one site built for the module: ~15 s, left out by `make test-quick`.
+pytestmark = pytest.mark.slow
 ids = [p.label for p in PAYLOADS]
 corpus = pytest.mark.parametrize("payload", PAYLOADS, ids=ids)
 
@@ -151,8 +153,10 @@ def assert_inert(site: Site, url_of, payload: Payload, as_moderator: bool = Fals
     assert control.findings == [], control.findings  # the audit itself accepts the app's own markup
     assert page.findings == [], page.findings
     assert page.signature == control.signature
-    if payload.label in TEMPLATE_LABELS:
-        assert page.shows(payload.text) and "test-secret-key" not in page.text
+    # Template syntax shows literally (and never evaluates to the app's secrets).
+    literal = [payload.text] if payload.label in TEMPLATE_LABELS else []
+    assert [text for text in literal if not page.shows(text)] == []
+    assert "test-secret-key" not in page.text
     return page
 
 
@@ -293,9 +297,8 @@ def _check_markdown(data: bytes, seed: Seed, with_notes: bool) -> None:
 def _check_html(data: bytes, seed: Seed, with_notes: bool) -> None:
     page = audit(data.decode("utf-8"))
     assert page.findings == []
-    assert page.shows(seed.title)
-    if with_notes:
-        assert page.shows(seed.note)
+    shown = [seed.title, seed.note] if with_notes else [seed.title]
+    assert [text for text in shown if not page.shows(text)] == []
 
 
 CHECKS = {"csv": _check_csv, "xlsx": _check_xlsx, "json": _check_json, "md": _check_markdown,
@@ -306,6 +309,7 @@ def test_corpus_is_large_and_labelled():
     assert len(PAYLOADS) >= 40
     assert len({p.label for p in PAYLOADS}) == len(PAYLOADS)
     assert all(p.label and p.text for p in PAYLOADS)
+    assert len(TEMPLATE_LABELS) >= 4  # the pages' "shows literally" check has payloads to run on
 
 
 @pytest.mark.parametrize("html", [

@@ -40,7 +40,8 @@ POST_ID_RE = re.compile(r"#p(\d+)$")
 RESULTS_RE = re.compile(r'<ol class="thread-list search-results".*?</ol>', re.S)
 RESULT_LINK_RE = re.compile(r'href="/t/(\d+)/')
 
-pytestmark = pytest.mark.skipif(not (BIN / "gunicorn").exists(), reason="gunicorn is not installed")
+pytestmark = [pytest.mark.slow,  # ~30 s of load (STRESS_SECONDS): left out by `make test-quick`
+              pytest.mark.skipif(not (BIN / "gunicorn").exists(), reason="gunicorn is not installed")]
 
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 from forum import search
 from forum.extensions import db
 from forum.models import Thread, User
-from forum.search import storage
+from forum.search.whoosh import storage
 from forum.services import backup
 from tests.factories import make_board, make_thread, make_user
 

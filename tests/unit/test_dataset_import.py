@@ -2,49 +2,17 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from bench.common import MAKE_DATASET
 from forum.extensions import db
 from forum.markup import render_markdown
 from forum.models import Board, DatasetImport, Post, SoftwareUse, Structure, Thread, User, Vote
 from forum.services import catalogue, counters, dataset
 from forum.services.accounts import authenticate
-
-
-def generate_small(directory: Path) -> Path:
-    """The real `small` data set (1,000 threads, ~8,000 replies), written by make_dataset.py."""
-    if not MAKE_DATASET.is_file():
-        pytest.skip(f"{MAKE_DATASET} absent : le générateur de jeux de données est hors du dépôt")
-    subprocess.run([sys.executable, str(MAKE_DATASET), str(directory), "--scale", "small"],
-                   check=True, capture_output=True)
-    return directory
-
-
-def write_tiny(small: Path, out: Path, threads: int = 40) -> Path:
-    """The first `threads` threads of the small data set with their replies, votes and people,
-    and a manifest that matches: fast enough for tests that do not need the whole set."""
-    def read(name):
-        return [json.loads(line) for line in (small / name).read_text(encoding="utf-8").splitlines()]
-
-    kept = read("threads.jsonl")[:threads]
-    ids = {t["id"] for t in kept}
-    posts = [p for p in read("posts.jsonl") if p["thread_id"] in ids]
-    votes = [v for v in read("votes.jsonl") if v["thread_id"] in ids]
-    out.mkdir(parents=True, exist_ok=True)
-    files = {"boards.jsonl": read("boards.jsonl"), "users.jsonl": read("users.jsonl"),
-             "threads.jsonl": kept, "posts.jsonl": posts, "votes.jsonl": votes}
-    for name, rows in files.items():
-        (out / name).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    manifest = {"scale": "tiny", "seed": threads, "boards": len(files["boards.jsonl"]),
-                "users": len(files["users.jsonl"]), "threads": len(kept), "posts": len(posts), "votes": len(votes)}
-    (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    return out
+from tests.scenarios import generate_small, write_tiny
 
 
 @pytest.fixture(scope="session")
@@ -66,6 +34,7 @@ def _counts() -> dict[str, int]:
             "boards": _count(Board), "structures": _count(Structure), "uses": _count(SoftwareUse)}
 
 
+@pytest.mark.slow  # imports the small dataset twice
 def test_import_counts_equal_the_manifest_and_a_second_import_changes_nothing(app, small_dataset):
     manifest = json.loads((small_dataset / "manifest.json").read_text())
     messages: list[str] = []

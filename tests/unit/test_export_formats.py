@@ -6,7 +6,6 @@ import json
 from datetime import datetime, timedelta
 
 import pytest
-from flask import current_app
 from openpyxl import load_workbook
 
 from forum import export
@@ -15,50 +14,11 @@ from forum.export.rows import PARIS, ExportFilters, counts_text
 from forum.extensions import db
 from forum.models._time import utcnow
 from forum.services import ranking
-from forum.services.statuses import set_status
-from tests.factories import make_board, make_editor, make_request, make_structure, make_user, make_vote
-
-SECRET_EMAIL = "secret.voter@example.org"
-SECRET_NAME = "Dr Voterine Secrète"
-INJECTION_TITLE = '=HYPERLINK("http://evil.example","clic")'
-
-
-def build_board():
-    """Chorus with three ranked requests: breakdowns by importance/profession/region, an injection
-    title, an official answer with a target version; one voter whose name and email must never leak."""
-    editor = make_editor(name="Éditeur Chorus", slug="editeur-chorus")
-    board = make_board(name="Chorus", slug="chorus", editor=editor)
-    nord, rennes = make_structure(region="Hauts-de-France"), make_structure(region="Bretagne")
-    biology = make_request(board, title="Importer les résultats de biologie")
-    injection = make_request(board, title=INJECTION_TITLE)
-    bizone = make_request(board, title="Ordonnances bizones en un clic")
-    secret = make_user(SECRET_EMAIL, display_name=SECRET_NAME, structure=nord, uses=[board])
-    make_vote(biology, secret, "bloquant")
-    make_vote(biology, make_user(structure=nord, uses=[board]), "important")
-    make_vote(biology, make_user(structure=rennes, profession="infirmier", uses=[board]), "utile")
-    make_vote(injection, make_user(structure=rennes, profession="pharmacien", uses=[board]), "important")
-    rep = make_user(role="editor", editor=editor)
-    set_status(rep, bizone, "planifiee", note="Prévu pour la version 6.2.", version="6.2", official=True)
-    db.session.commit()
-    return {"board": board, "editor": editor, "biology": biology, "injection": injection, "bizone": bizone,
-            "secret": secret, "rep": rep}
-
-
-@pytest.fixture
-def chorus(app):
-    return build_board()
-
-
-def write(board, fmt, filters=None):
-    current_app.config["PUBLIC_BASE_URL"] = "https://forum.example.org"  # links never use the request's host
-    with current_app.test_request_context(base_url="https://forum.example.org"):
-        rows = export.board_rows(board, filters)
-        return rows, export.write(rows, fmt, title="Demandes – Chorus", board=board.name, generated_at=utcnow(),
-                                  filters=(filters or ExportFilters()).describe())
+from tests.scenarios import SECRET_EMAIL, SECRET_NAME, export_board
 
 
 def test_csv_has_bom_semicolons_and_matches_the_ranking(chorus):
-    _, data = write(chorus["board"], "csv")
+    _, data = export_board(chorus["board"], "csv")
     assert data.startswith(b"\xef\xbb\xbf")
     lines = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
     assert lines[0] == [column.header for column in COLUMNS]
@@ -83,7 +43,7 @@ def test_csv_has_bom_semicolons_and_matches_the_ranking(chorus):
 
 
 def test_xlsx_has_bold_frozen_filtered_header_and_real_dates(chorus):
-    _, data = write(chorus["board"], "xlsx")
+    _, data = export_board(chorus["board"], "xlsx")
     book = load_workbook(io.BytesIO(data))
     sheet = book["Demandes"]
     header = [cell.value for cell in sheet[1]]
@@ -106,7 +66,7 @@ def test_xlsx_has_bold_frozen_filtered_header_and_real_dates(chorus):
 
 
 def test_json_matches_the_ranking(chorus):
-    _, data = write(chorus["board"], "json")
+    _, data = export_board(chorus["board"], "json")
     document = json.loads(data)
     ranked = ranking.ranked_rows(chorus["board"])
     assert document["count"] == len(ranked) and document["board"] == "Chorus"
@@ -123,7 +83,7 @@ def test_json_matches_the_ranking(chorus):
 
 
 def test_markdown_lists_every_request_with_titles_escaped(chorus):
-    _, data = write(chorus["board"], "md")
+    _, data = export_board(chorus["board"], "md")
     text = data.decode()
     assert text.startswith("# Demandes – Chorus")
     for row in ranking.ranked_rows(chorus["board"]):
@@ -142,7 +102,7 @@ def test_markdown_escapes_markup_in_titles():
 def test_printable_html_escapes_titles_and_uses_the_print_stylesheet(chorus, app):
     chorus["biology"].title = "<script>alert(1)</script> biologie"
     db.session.commit()
-    _, data = write(chorus["board"], "html")
+    _, data = export_board(chorus["board"], "html")
     html = data.decode()
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; biologie" in html
     assert 'href="https://forum.example.org/static/print.css"' in html
@@ -153,7 +113,7 @@ def test_printable_html_escapes_titles_and_uses_the_print_stylesheet(chorus, app
 
 @pytest.mark.parametrize("fmt", sorted(export.FORMATS))
 def test_exports_hold_no_voter_names_or_emails(chorus, fmt):
-    _, data = write(chorus["board"], fmt)
+    _, data = export_board(chorus["board"], fmt)
     if fmt == "xlsx":
         book = load_workbook(io.BytesIO(data))
         text = " ".join(str(cell) for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row)
@@ -165,20 +125,20 @@ def test_exports_hold_no_voter_names_or_emails(chorus, fmt):
 
 def test_filters_by_status_period_and_minimum_score(chorus):
     board = chorus["board"]
-    rows, _ = write(board, "json", ExportFilters(min_score=2))
+    rows, _ = export_board(board, "json", ExportFilters(min_score=2))
     assert [r.id for r in rows] == [chorus["biology"].id, chorus["injection"].id]
-    rows, _ = write(board, "json", ExportFilters(statuses=("planifiee",)))
+    rows, _ = export_board(board, "json", ExportFilters(statuses=("planifiee",)))
     assert [(r.id, r.rank) for r in rows] == [(chorus["bizone"].id, 1)]
     chorus["bizone"].created_at = utcnow() - timedelta(days=40)
     db.session.commit()
     today = utcnow().date()
-    rows, _ = write(board, "json", ExportFilters(created_to=today - timedelta(days=30)))
+    rows, _ = export_board(board, "json", ExportFilters(created_to=today - timedelta(days=30)))
     assert [r.id for r in rows] == [chorus["bizone"].id]
-    rows, _ = write(board, "json", ExportFilters(created_from=today - timedelta(days=1),
+    rows, _ = export_board(board, "json", ExportFilters(created_from=today - timedelta(days=1),
                                                   active_from=today - timedelta(days=1)))
     assert chorus["bizone"].id not in [r.id for r in rows] and len(rows) == 2
     # the rank stays the rank among the chosen statuses: the editor sees the true standing
-    rows, _ = write(board, "json", ExportFilters(min_score=5))
+    rows, _ = export_board(board, "json", ExportFilters(min_score=5))
     assert [(r.id, r.rank) for r in rows] == [(chorus["biology"].id, 1)]
 
 

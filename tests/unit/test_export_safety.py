@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from forum import export
 from forum.export.rows import ExportRow
 from forum.export.safety import neutralise
-from tests.unit.test_export_formats import INJECTION_TITLE, build_board, write
+from tests.scenarios import INJECTION_TITLE, build_board, export_board
 
 PAYLOADS = ['=HYPERLINK("http://evil.example","clic")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1",
             "=cmd|' /C calc'!A0"]
@@ -61,10 +61,10 @@ def test_xlsx_cells_are_text_not_formulas(payload):
 
 def test_a_real_request_titled_as_a_formula_is_inert_in_both_spreadsheets(app):
     chorus = build_board()
-    _, data = write(chorus["board"], "csv")
+    _, data = export_board(chorus["board"], "csv")
     lines = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
     assert ["'" + INJECTION_TITLE] == [line[2] for line in lines if line[1] == str(chorus["injection"].id)]
-    _, data = write(chorus["board"], "xlsx")
+    _, data = export_board(chorus["board"], "xlsx")
     sheet = load_workbook(io.BytesIO(data))["Demandes"]
     titles = {row[1].value: row[2] for row in sheet.iter_rows(min_row=2)}
     cell = titles[chorus["injection"].id]

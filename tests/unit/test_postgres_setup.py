@@ -72,8 +72,9 @@ def test_migrations_run_up_and_down_on_postgresql_and_match_the_models(empty_dat
 def test_migrations_0008_0009_fill_documents_indexed_before_them(empty_database):
     """An existing PostgreSQL index keeps working across the upgrade: its rows get their ranking
     vector from the stored title and body, and results are ordered by it."""
-    from forum.search import pg_backend
+    from forum import search
     from forum.search.documents import build_documents
+    from forum.search.postgres.updates import write_documents
     from tests.factories import make_thread
 
     enabled = _keep_loggers_enabled()
@@ -85,7 +86,7 @@ def test_migrations_0008_0009_fill_documents_indexed_before_them(empty_database)
             in_title = make_thread(title="Agenda partagé des infirmières", body="Comment faire ?")
             in_body = make_thread(title="Question d'organisation", body="Notre agenda déborde.")
             db.session.commit()
-            pg_backend.write_documents(db.session, build_documents(db.session, [in_title.id, in_body.id]))
+            write_documents(db.session, build_documents(db.session, [in_title.id, in_body.id]))
             db.session.commit()
             downgrade(revision="0007")  # the index as it was before 0008 and 0009
             upgrade()
@@ -93,7 +94,7 @@ def test_migrations_0008_0009_fill_documents_indexed_before_them(empty_database)
                                             "AND board_id IS NOT NULL AND kind = 'question' "
                                             "AND last_activity_ms > 0"))  # 0009's copies too
             with app.test_request_context():
-                ids = [hit.thread.id for hit in pg_backend.query("agenda").hits]
+                ids = [hit.thread.id for hit in search.query("agenda").hits]
             assert filled == 2
             assert ids == [in_title.id, in_body.id]  # the title match first
             db.session.remove()

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from forum import create_app, search
 from forum.extensions import db
 from forum.models import IndexTask, Thread
-from forum.search import storage
+from forum.search.whoosh import storage
 from tests.conftest import _config_dict
 from tests.factories import make_board, make_user
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from pathlib import Path
@@ -12,7 +13,7 @@ from sqlalchemy import func, select
 from forum import search
 from forum.extensions import db
 from forum.models import IndexTask, Post
-from forum.search import storage
+from forum.search.whoosh import storage
 from forum.services import posting
 from tests.factories import make_board, make_post, make_request, make_thread, make_user
 
@@ -155,6 +156,15 @@ def test_missing_index_keeps_tasks_and_search_falls_back_to_database(app, caplog
     assert results.degraded and "indisponible" in results.notices[0]
     assert [h.thread.id for h in results.hits] == [thread.id]
     assert any("falling back to database" in r.getMessage() for r in caplog.records)
+
+
+def test_an_index_written_before_an_upgrade_stays_readable(index):
+    """Whoosh stores the schema pickled in every index, naming the classes of its analyser: an
+    index on disk (or in a backup) written by an earlier version is read only if these classes
+    keep their module path. Moving one would degrade every search until a rebuild."""
+    toc = next(path for path in (index / storage.live_generation(index)).iterdir() if path.suffix == ".toc")
+    named = set(re.findall(rb"forum(?:\.\w+)+", toc.read_bytes()))
+    assert named == {b"forum.search.analysis"}
 
 
 def test_corrupt_index_falls_back_to_database(index, caplog):

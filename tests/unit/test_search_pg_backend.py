@@ -12,8 +12,8 @@ from sqlalchemy import func, select, text
 from forum import create_app, search
 from forum.extensions import db
 from forum.models import IndexTask, Post
-from forum.search import pg_backend
-from forum.search.pg_schema import search_documents
+from forum.search.postgres.schema import search_documents
+from forum.search.postgres.updates import APPLY_LOCK, REINDEX_LOCK
 from forum.services import posting
 from tests.conftest import _config_dict
 from tests.factories import make_board, make_request, make_thread, make_user
@@ -118,7 +118,7 @@ def test_accents_and_endings_are_ignored_both_ways(pg, q, title):
 @postgres_only
 @postgres_only
 def test_search_uses_the_index_without_changing_the_rest_of_the_request(pg):
-    """The search statement runs with sequential scans off (see pg_backend._run); the setting must
+    """The search statement runs with sequential scans off (see forum.search.postgres.queries._run); the setting must
     not outlive it, nor the schema created without migrations lack lz4."""
     thread = make_thread(title="Agenda partagé", body="Un agenda pour trois sites.")
     db.session.commit()
@@ -201,7 +201,7 @@ def test_applier_waits_for_the_lock_then_leaves_tasks_queued(pg):
     make_thread(title="Verrou tenu", body="Texte.")
     db.session.commit()
     with db.engine.connect() as other:
-        other.execute(select(func.pg_advisory_xact_lock(pg_backend.APPLY_LOCK)))
+        other.execute(select(func.pg_advisory_xact_lock(APPLY_LOCK)))
         assert search.apply_pending() == 0 and pending() == 1
         other.rollback()
     assert search.apply_pending() == 1 and pending() == 0
@@ -216,7 +216,7 @@ def test_rebuild_replaces_every_document_and_refuses_a_second_rebuild(pg):
     assert sorted(found("sujet")) == sorted(t.id for t in threads)
     assert search.status()["error"] is None
     with db.engine.connect() as other:
-        other.execute(select(func.pg_advisory_xact_lock(pg_backend.REINDEX_LOCK)))
+        other.execute(select(func.pg_advisory_xact_lock(REINDEX_LOCK)))
         with pytest.raises(search.ReindexError, match="déjà en cours"):
             search.reindex()
         make_thread(title="Pendant la reconstruction", body="Texte.")

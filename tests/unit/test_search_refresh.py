@@ -4,7 +4,7 @@ import time
 
 from forum import search
 from forum.extensions import db
-from forum.search import storage
+from forum.search.whoosh import storage
 from forum.services import posting
 from tests.factories import make_board, make_thread, make_user
 

@@ -7,8 +7,8 @@ from whoosh.fields import ID, TEXT, Schema
 from whoosh.qparser import MultifieldParser
 from whoosh.scoring import BM25F
 
-from forum.search import scoring, storage
-from forum.search.scoring import CachedLengthBM25F
+from forum.search.whoosh import scoring, storage
+from forum.search.whoosh.scoring import CachedLengthBM25F
 
 TEXTS = [
     ("Agenda partagé", "agenda des rendez-vous partagé entre les sites et les équipes"),

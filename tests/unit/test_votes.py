@@ -142,14 +142,14 @@ def test_figures_are_counted_with_the_request_locked_against_other_writers(app, 
     from sqlalchemy import text
     from sqlalchemy.exc import OperationalError
 
-    from forum.services import ranking
+    from forum.services.ranking import stored
 
     request = make_request()
     member = make_user(uses=[request.board])
     votes.cast_vote(member, request, "important")
     db.session.commit()
     attempts = []
-    count_votes = ranking.figures_for
+    count_votes = stored.figures_for
 
     def figures_while_another_writer_tries(*args, **kwargs):
         with db.engine.connect() as other:
@@ -166,7 +166,7 @@ def test_figures_are_counted_with_the_request_locked_against_other_writers(app, 
             other.rollback()
         return count_votes(*args, **kwargs)
 
-    monkeypatch.setattr(ranking, "figures_for", figures_while_another_writer_tries)
+    monkeypatch.setattr(stored, "figures_for", figures_while_another_writer_tries)
     votes.cast_vote(member, request, "important")  # the same vote again: no row changes
     db.session.commit()
     assert attempts == ["locked"]

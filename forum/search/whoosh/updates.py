@@ -1,4 +1,4 @@
-"""Keeping the index true: apply the durable queue of IndexTask rows, and rebuild from scratch.
+"""Keeping the Whoosh index true: apply the durable queue of IndexTask rows, and rebuild from scratch.
 
 Why no update is lost with several workers writing at once: a worker first takes the index's
 writer lock, and only then opens a database transaction to read the queued tasks and the threads
@@ -14,31 +14,23 @@ import fcntl
 import logging
 import os
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from forum.extensions import db
-from forum.models import IndexTask, Thread
-from forum.search import storage
+from forum.models import IndexTask
+from forum.search import queue
+from forum.search.backend import Progress
 from forum.search.documents import build_documents
+from forum.search.queue import BATCH, ReindexError
+from forum.search.whoosh import storage
+from forum.search.whoosh.schema import fields
 
 log = logging.getLogger(__name__)
-
-BATCH = 200          # tasks applied per Whoosh commit
-MAX_ROUNDS = 20      # batches per call, so one request never drains a huge backlog alone
-DELETE_CHUNK = 500   # ids per DELETE statement (SQLite's bound-parameter limit)
-
-
-class ReindexError(Exception):
-    """A rebuild could not run; `message` is French and shown by the CLI."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def apply_pending() -> int:
@@ -46,21 +38,12 @@ def apply_pending() -> int:
     failure the tasks stay queued (with attempts and last_error) and the next call retries."""
     root = storage.root_dir(current_app.config)
     timeout = float(current_app.config.get("SEARCH_LOCK_TIMEOUT", 10.0))
-    applied = 0
-    try:
-        for _ in range(MAX_ROUNDS):
-            count, more = _apply_round(root, timeout)
-            applied += count
-            if not more:
-                break
-    except Exception:
-        log.exception("search index update failed; tasks stay queued")
-    return applied
+    return queue.drain(lambda: _apply_round(root, timeout))
 
 
 def _apply_round(root: Path, timeout: float) -> tuple[int, bool]:
     with Session(db.engine) as session:
-        if session.scalar(select(IndexTask.id).limit(1)) is None:
+        if not queue.any_task(session):
             return 0, False
     writer = _live_writer(root, timeout)
     if writer is None:
@@ -69,14 +52,12 @@ def _apply_round(root: Path, timeout: float) -> tuple[int, bool]:
     try:
         # The transaction starts now, after the lock: see the docstring of this module.
         with Session(db.engine) as session:
-            tasks = session.execute(select(IndexTask.id, IndexTask.thread_id)
-                                    .order_by(IndexTask.id).limit(BATCH)).all()
-            ids = [task.id for task in tasks]
-            docs = build_documents(session, [task.thread_id for task in tasks])
+            ids, thread_ids = queue.next_tasks(session)
+            docs = build_documents(session, thread_ids)
         for thread_id, doc in docs.items():
             writer.delete_by_term("thread_id", str(thread_id))
             if doc is not None:
-                writer.add_document(**doc)
+                writer.add_document(**fields(doc))
         writer.commit()
         storage.invalidate(root)
     except Exception as exc:
@@ -128,15 +109,14 @@ def _record_failure(ids: Sequence[int], exc: Exception) -> None:
 def _delete_tasks(ids: Sequence[int]) -> None:
     try:
         with Session(db.engine) as session:
-            for start in range(0, len(ids), DELETE_CHUNK):
-                session.execute(delete(IndexTask).where(IndexTask.id.in_(ids[start:start + DELETE_CHUNK])))
+            queue.delete_tasks(session, ids)
             session.commit()
     except Exception:
         # Harmless: the tasks will be applied once more by the next writer.
         log.warning("could not delete applied index tasks", exc_info=True)
 
 
-def reindex(progress: Callable[[int, int], None] | None = None, batch: int = 500) -> int:
+def reindex(progress: Progress | None = None, batch: int = 500) -> int:
     """Rebuild the whole index from the database beside the live one, then swap it in.
 
     Returns the number of threads indexed. Raises ReindexError when another rebuild runs or the
@@ -150,15 +130,13 @@ def reindex(progress: Callable[[int, int], None] | None = None, batch: int = 500
         try:
             new_path, ix = storage.new_generation(root)
             writer = ix.writer(limitmb=int(current_app.config.get("SEARCH_REINDEX_MEMORY_MB", 128)),
-                               compound=False)  # see forum.search.storage
+                               compound=False)  # see forum.search.whoosh.storage
             with Session(db.engine) as session:
-                covered = list(session.scalars(select(IndexTask.id)))
-                ids = list(session.scalars(select(Thread.id).where(Thread.deleted_at.is_(None))
-                                           .order_by(Thread.id)))
+                covered, ids = queue.rebuild_scope(session)
                 for start in range(0, len(ids), batch):
                     for doc in build_documents(session, ids[start:start + batch]).values():
                         if doc is not None:
-                            writer.add_document(**doc)
+                            writer.add_document(**fields(doc))
                     session.expunge_all()
                     if progress:
                         progress(min(start + batch, len(ids)), len(ids))

@@ -1,19 +1,14 @@
-"""`flask --app forum export-requests`: a board's ranked requests in any export format."""
+"""`export-requests`: a board's ranked requests in any export format, to a file or stdout."""
 from __future__ import annotations
 
-import sys
 from datetime import date
 from pathlib import Path
 
 import click
 from flask import current_app
 
+from forum.cli.errors import fail
 from forum.models import STATUSES
-
-
-def _fail(message: str) -> None:
-    click.echo(f"Erreur : {message}", err=True)
-    sys.exit(2)
 
 
 def _day(value: str | None, option: str) -> date | None:
@@ -22,8 +17,7 @@ def _day(value: str | None, option: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        _fail(f"{option} attend une date AAAA-MM-JJ (reçu « {value} »).")
-    return None  # unreachable
+        fail(f"{option} attend une date AAAA-MM-JJ (reçu « {value} »).")
 
 
 @click.command("export-requests")
@@ -41,24 +35,25 @@ def _day(value: str | None, option: str) -> date | None:
 def export_requests(slug: str, fmt: str, output: Path | None, statuses: tuple[str, ...], min_score: int | None,
                     created_from: str | None, created_to: str | None, active_from: str | None,
                     active_to: str | None) -> None:
-    """Export a board's ranked requests (aggregates only) as CSV, XLSX, Markdown, JSON or printable HTML.
+    """Exporte les demandes classées d'un forum (chiffres agrégés seulement) en CSV, XLSX, Markdown,
+    JSON ou HTML imprimable.
 
-    Links point to PUBLIC_BASE_URL (default http://127.0.0.1:5000, the address of `make run`)."""
+    Les liens pointent vers PUBLIC_BASE_URL (par défaut http://127.0.0.1:5000, l'adresse de make run)."""
     from forum import export
     from forum.models._time import utcnow
     from forum.services import boards
     from forum.services.errors import NotFound
 
     if fmt not in export.FORMATS:
-        _fail(export.UnknownFormat(fmt).message)
+        fail(export.UnknownFormat(fmt).message)
     wanted = tuple(s.strip() for raw in statuses for s in raw.split(",") if s.strip())
     unknown = [s for s in wanted if s not in STATUSES]
     if unknown:
-        _fail(f"statut inconnu : {', '.join(unknown)}. Statuts possibles : {', '.join(STATUSES)}.")
+        fail(f"statut inconnu : {', '.join(unknown)}. Statuts possibles : {', '.join(STATUSES)}.")
     try:
         board = boards.get_board(slug)
     except NotFound:
-        _fail(f"le forum « {slug} » n'existe pas.")
+        fail(f"le forum « {slug} » n'existe pas.")
     filters = export.ExportFilters(
         statuses=wanted or export.ExportFilters().statuses, min_score=min_score,
         created_from=_day(created_from, "--created-from"), created_to=_day(created_to, "--created-to"),

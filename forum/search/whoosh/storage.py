@@ -1,4 +1,4 @@
-"""Where the index lives on disk, how it is swapped, and how writers and searchers get at it.
+"""Where the Whoosh index lives on disk, how it is swapped, and how writers and searchers get at it.
 
 Layout of SEARCH_INDEX_DIR:
   CURRENT            name of the live generation directory (replaced atomically by os.replace)
@@ -31,18 +31,15 @@ from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
 
-from forum.search.documents import make_schema
-from forum.search.scoring import CachedLengthBM25F
+from forum.search.backend import IndexUnavailable
+from forum.search.whoosh.schema import make_schema
+from forum.search.whoosh.scoring import CachedLengthBM25F
 
 log = logging.getLogger(__name__)
 
 POINTER = "CURRENT"
 REINDEX_MARKER = "REINDEXING"
 GENERATION_PREFIX = "gen-"
-
-
-class IndexUnavailable(Exception):
-    """The live index is missing or cannot be opened (search falls back to the database)."""
 
 
 def root_dir(app_config: dict) -> Path:

@@ -1,29 +1,26 @@
-"""`flask --app forum backup` and `restore`: thin shells over forum.services.backup."""
+"""`backup` and `restore`: thin shells over forum.services.backup (SQLite database and search index)."""
 from __future__ import annotations
 
-import sys
 from datetime import datetime
 from pathlib import Path
 
 import click
 from flask import current_app
 
+from forum.cli.errors import fail
+
 
 def _index_root() -> Path:
     return Path(current_app.config["SEARCH_INDEX_DIR"])
-
-
-def _fail(message: str) -> None:
-    click.echo(f"Erreur : {message}", err=True)
-    sys.exit(2)
 
 
 @click.command("backup")
 @click.option("--output", type=click.Path(path_type=Path), default=None,
               help="Répertoire de la sauvegarde (nouveau ou vide ; par défaut instance/backups/<date>).")
 def backup_command(output: Path | None) -> None:
-    """Copy the SQLite database (online backup API, safe while the app runs) and the search index,
-    with a manifest.json of counts and SHA-256 checksums. PostgreSQL: use pg_dump instead."""
+    """Copie la base SQLite (API de sauvegarde en ligne : sans arrêter l'application) et l'index de
+    recherche, avec un manifest.json des nombres de lignes et des empreintes SHA-256.
+    Pour PostgreSQL, utilisez pg_dump."""
     from forum.services import backup
 
     if output is None:
@@ -31,7 +28,7 @@ def backup_command(output: Path | None) -> None:
     try:
         report = backup.backup(current_app.config["SQLALCHEMY_DATABASE_URI"], _index_root(), output)
     except backup.BackupError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     manifest = report.manifest
     counts = ", ".join(f"{value} {name}" for name, value in manifest["counts"].items())
     size = sum(f["size"] for f in manifest["files"].values())
@@ -47,10 +44,10 @@ def backup_command(output: Path | None) -> None:
 @click.argument("directory", type=click.Path(path_type=Path))
 @click.option("--yes", is_flag=True, help="Remplacer la base et l'index actuels sans demander.")
 def restore_command(directory: Path, yes: bool) -> None:
-    """Check a backup's checksums, then put its database and search index back in place.
+    """Vérifie les empreintes d'une sauvegarde, puis remet en place sa base et son index de recherche.
 
-    Stop the app first if you can (or restart its workers afterwards), then apply the index
-    updates that were queued when the backup was taken."""
+    Arrêtez l'application avant si possible (sinon redémarrez ses workers après) ; la commande
+    applique ensuite les mises à jour de l'index qui étaient en attente lors de la sauvegarde."""
     from forum import search
     from forum.extensions import db
     from forum.services import backup
@@ -59,7 +56,7 @@ def restore_command(directory: Path, yes: bool) -> None:
         report = backup.restore(directory, current_app.config["SQLALCHEMY_DATABASE_URI"], _index_root(),
                                 overwrite=yes)
     except backup.BackupError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     db.engine.dispose()  # connections opened before the restore must not serve old pages
     manifest = report.manifest
     counts = ", ".join(f"{value} {name}" for name, value in manifest["counts"].items())
