@@ -8,6 +8,7 @@ from functools import partial
 
 import bleach
 import markdown
+from markupsafe import Markup
 
 from forum.markup_budget import neutralise
 from forum.markup_linear import LinearLinkifyFilter, LinearTreeWalker
@@ -63,18 +64,18 @@ def _converters() -> tuple[markdown.Markdown, bleach.Cleaner]:
     return pair
 
 
-def render_markdown(source: str) -> str:
-    """Render user Markdown to sanitised HTML, safe to store and to output with |safe.
+def render_markdown(source: str) -> Markup:
+    """Render user Markdown to sanitised HTML as Markup: the only maker of the stored *_html.
 
     Never raises, in time bounded by the length: the budget (forum.markup_budget) makes literal
     what Markdown would take super-linear time on, and should Markdown fail all the same (a
     RecursionError on some nesting the budget does not foresee), the text is shown as written."""
     md, cleaner = _converters()
     try:
-        return cleaner.clean(md.reset().convert(neutralise(source)))
+        return Markup(cleaner.clean(md.reset().convert(neutralise(source))))
     except Exception as error:  # noqa: BLE001 (any failure of the renderer: show the text instead)
         logger.warning("Markdown rendering failed (%s): body shown as plain text", type(error).__name__)
-        return "<p>" + html.escape(source).replace("\n", "<br>\n") + "</p>"
+        return Markup("<p>" + html.escape(source).replace("\n", "<br>\n") + "</p>")
 
 
 def plain_text(html_or_source: str) -> str:
@@ -83,4 +84,4 @@ def plain_text(html_or_source: str) -> str:
     if cleaner is None:
         cleaner = _local.plain = bleach.Cleaner(tags=set(), strip=True)  # what bleach.clean() builds
         cleaner.walker = LinearTreeWalker
-    return cleaner.clean(html_or_source)
+    return cleaner.clean(str(html_or_source))  # str: Markup's methods would escape their arguments

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from markupsafe import Markup
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
 from forum.models._time import UTCDateTime, utcnow
+from forum.models._types import SanitisedHtml
 from forum.models.accounts import User
 from forum.models.boards import Board
 
@@ -27,7 +29,7 @@ class Livrable(db.Model):
     number: Mapped[int | None]
     title: Mapped[str] = mapped_column(String(200))
     introduction_source: Mapped[str | None] = mapped_column(Text)
-    introduction_html: Mapped[str | None] = mapped_column(Text)
+    introduction_html: Mapped[Markup | None] = mapped_column(SanitisedHtml)
     # The selection used to build it: statuses, period, minimum score (shown, and reused by a copy).
     filters: Mapped[dict] = mapped_column(JSON, default=dict)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -70,7 +72,7 @@ class LivrableItem(db.Model):
     included: Mapped[bool] = mapped_column(default=True)
     # The federation's note on this item (Markdown source and sanitised HTML).
     note_source: Mapped[str | None] = mapped_column(Text)
-    note_html: Mapped[str | None] = mapped_column(Text)
+    note_html: Mapped[Markup | None] = mapped_column(SanitisedHtml)
     # Order in the livrable (1-based); `rank` is the request's rank on the board when frozen.
     position: Mapped[int] = mapped_column(default=0)
     rank: Mapped[int | None]

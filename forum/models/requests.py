@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from markupsafe import Markup
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
 from forum.models._time import UTCDateTime, utcnow
+from forum.models._types import SanitisedHtml
 from forum.models.accounts import User
 
 # Importance of a vote and its points in the ranking.
@@ -53,7 +55,7 @@ class StatusChange(db.Model):
     to_status: Mapped[str] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
     # Sanitised HTML of the note, rendered once.
-    note_html: Mapped[str | None] = mapped_column(Text)
+    note_html: Mapped[Markup | None] = mapped_column(SanitisedHtml)
     version: Mapped[str | None] = mapped_column(String(40))
     # When set, the note is an official answer, from the editor or from the federation.
     answer_by: Mapped[str | None] = mapped_column(String(16))

@@ -5,11 +5,13 @@ import re
 import unicodedata
 from datetime import datetime
 
+from markupsafe import Markup
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
 from forum.models._time import UTCDateTime, utcnow
+from forum.models._types import SanitisedHtml
 from forum.models.accounts import User
 from forum.models.boards import Board
 
@@ -131,7 +133,7 @@ class Post(db.Model):
     is_first: Mapped[bool] = mapped_column(default=False)
     body_source: Mapped[str] = mapped_column(Text)
     # Sanitised HTML, rendered once at write time by forum.markup.render_markdown.
-    body_html: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[Markup] = mapped_column(SanitisedHtml)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revision_count: Mapped[int] = mapped_column(default=0)

@@ -309,6 +309,14 @@ def _replace_software(user: User, entries: dict[int, str | None]) -> None:
 
 # --- public profile page --------------------------------------------------------------------------
 
+def get_member(user_id: int) -> User:
+    """A member whose account is not deleted (to suspend, to lift a suspension). Raises NotFound."""
+    user = db.session.get(User, user_id)
+    if user is None or user.deleted_at is not None:
+        raise NotFound("Ce membre n'existe pas.")
+    return user
+
+
 def get_profile_user(user_id: int) -> User:
     """The user with software and boards loaded. Raises NotFound."""
     user = db.session.scalar(

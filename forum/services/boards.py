@@ -8,7 +8,7 @@ from sqlalchemy.orm import defaultload, lazyload
 
 from forum.extensions import db
 from forum.models import KINDS, Board, Thread, User
-from forum.services.errors import NotFound
+from forum.services.errors import NotFound, ValidationError
 
 # Filters offered on the questions tab (?filtre=…) and sorts on the tips tab (?tri=…).
 QUESTION_FILTERS: dict[str, str] = {"resolues": "Résolues", "sans-reponse": "Sans réponse"}
@@ -48,6 +48,14 @@ def get_board(slug: str) -> Board:
     board = db.session.scalar(select(Board).where(Board.slug == slug))
     if board is None:
         raise NotFound("Ce forum n'existe pas.")
+    return board
+
+
+def chosen_board(board_id: int | None) -> Board:
+    """The board picked in a form's list (moving a thread). ValidationError("board_id") if none."""
+    board = db.session.get(Board, board_id or 0)
+    if board is None:
+        raise ValidationError("board_id", "Choisissez un forum dans la liste.")
     return board
 
 

@@ -14,7 +14,7 @@ from babel.dates import format_date
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
-from forum.export.rows import PARIS, ExportFilters, ExportRow, board_rows, target_versions
+from forum.export.rows import PARIS, ExportFilters, ExportRow, board_rows, rows_from_ranking, target_versions
 from forum.extensions import db
 from forum.markup import render_markdown
 from forum.models import Board, Livrable, LivrableItem, Thread, User
@@ -72,6 +72,18 @@ def list_livrables(actor: User | None) -> list[Livrable]:
             Board.editor_id == editor_id, Livrable.frozen_at.is_not(None))
     return [livrable for livrable in db.session.scalars(query.options(selectinload(Livrable.acknowledged_by)))
             if can(actor, Action.READ_LIVRABLE, livrable)]
+
+
+def manageable_boards(actor: User | None) -> list[Board]:
+    """Boards with an editor on which the actor may build livrables, by name."""
+    boards = db.session.scalars(select(Board).where(Board.editor_id.is_not(None)).order_by(Board.name))
+    return [board for board in boards if can(actor, Action.MANAGE_LIVRABLES, board)]
+
+
+def live_rows(livrable: Livrable) -> dict[int, ExportRow]:
+    """The live ranking of the draft's statuses, by thread id: what the builder compares with."""
+    statuses = ExportFilters.from_dict(livrable.filters).statuses
+    return {row.id: row for row in rows_from_ranking(ranking.ranked_rows(livrable.board, statuses))}
 
 
 def create_draft(actor: User | None, board: Board, filters: ExportFilters) -> Livrable:

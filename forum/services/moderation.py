@@ -213,6 +213,15 @@ def edit_post(actor: User, post: Post, body: str, title: str | None = None, reas
     return post
 
 
+def edit_post_as(actor: User, post: Post, body: str, title: str | None = None) -> Post:
+    """The post's « Modifier » page: its author edits through posting; a moderator editing someone
+    else's post goes through `edit_post`, journaled. The title only counts for an opening post."""
+    title = title if post.is_first else None
+    if post.author_id == actor.id:
+        return posting.edit_post(actor, post, body, title=title)
+    return edit_post(actor, post, body, title=title)
+
+
 def delete_post(actor: User, post: Post, reason: str | None = None) -> None:
     """The post's « Supprimer » button: its author withdraws it (posting.delete_post); a moderator
     deleting someone else's post (policy: Action.DELETE_POST) is journaled, like a moderator's edit.

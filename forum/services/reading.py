@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, func, select
 
 from forum.extensions import db
 from forum.models import Post, PostRevision, Thread, User
-from forum.services.errors import NotFound
+from forum.services.errors import NotFound, ValidationError
 from forum.services.policy import POST_NOT_FOUND, THREAD_NOT_FOUND, Action, can, require
 
 
@@ -63,6 +63,48 @@ def get_thread(thread_id: int, viewer: User | None) -> Thread:
     if thread.deleted_at is not None:
         require(viewer, Action.READ_HIDDEN, thread)
     return thread
+
+
+def public_opening_html(thread: Thread) -> str | None:
+    """The sanitised HTML of the thread's opening post when anyone may read it, else None."""
+    return public_body_html(db.session.scalar(select(Post).where(Post.thread_id == thread.id, Post.is_first)))
+
+
+def get_live_thread(thread_id: int) -> Thread:
+    """A thread that is not deleted, for acting on it (votes, statuses, tips, answers): NotFound
+    otherwise, moderators included."""
+    thread = db.session.get(Thread, thread_id)
+    if thread is None or thread.deleted_at is not None:
+        raise NotFound(THREAD_NOT_FOUND)
+    return thread
+
+
+def find_post(post_id: int) -> Post:
+    """A post by id, deleted or not: the service acting on it checks the rest. NotFound if none."""
+    post = db.session.get(Post, post_id)
+    if post is None:
+        raise NotFound("Ce message n'existe pas.")
+    return post
+
+
+def chosen_merge_target(thread_id: int | None, requests_only: bool = False) -> Thread:
+    """The thread whose number a merge form names. ValidationError("target_id") if there is none
+    (the merge service checks the rest: same board, kind, not itself)."""
+    thread = db.session.get(Thread, thread_id or 0)
+    if thread is None:
+        raise ValidationError("target_id", "Indiquez le numéro d'une demande existante." if requests_only
+                              else "Indiquez le numéro d'un sujet existant.")
+    return thread
+
+
+def get_thread_or_merge_target(thread_id: int, viewer: User | None) -> Thread:
+    """As get_thread, except that a thread merged into another (moderation.merge_threads) is a
+    pointer: its target is returned (a merged request keeps its page). The caller redirects when
+    the id differs. Holding `thread` keeps it in the session, so get_thread costs no extra query."""
+    thread = db.session.get(Thread, thread_id)
+    if thread is not None and thread.deleted_at is not None and thread.merged_into_id and thread.kind != "request":
+        return thread.merged_into
+    return get_thread(thread_id, viewer)
 
 
 def get_post(post_id: int, viewer: User | None) -> Post:

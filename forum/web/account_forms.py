@@ -27,7 +27,6 @@ from forum.services.accounts import (
     EMAIL_MAX_LENGTH,
     PASSWORD_MIN_LENGTH,
 )
-from forum.services.errors import ValidationError
 from forum.services.posting import VERSION_MAX_LENGTH
 
 CSRF_FAILED = "Le formulaire a expiré ou n'est pas valide. Rechargez la page et réessayez."
@@ -49,14 +48,6 @@ class FrenchForm(FlaskForm):
         if csrf_field is not None and csrf_field.errors:
             self.form_errors.append(CSRF_FAILED)
         return valid
-
-    def attach(self, error: ValidationError) -> None:
-        """Show a service's ValidationError next to its field, or above the form."""
-        field = getattr(self, error.field, None) if error.field else None
-        if field is not None and hasattr(field, "errors"):
-            field.errors = [*field.errors, error.message]
-        else:
-            self.form_errors.append(error.message)
 
 
 def _choices(mapping: dict[str, str], prompt: str) -> list[SelectChoice]:

@@ -4,16 +4,14 @@ appear only as counts). Every answer carries an ETag and honours If-None-Match w
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
-from sqlalchemy import func, select
-from sqlalchemy.orm import lazyload
 
-from forum.extensions import db
-from forum.models import STATUSES, Post, StatusChange, Thread
+from forum.models import STATUSES, StatusChange, Thread
 from forum.services import boards as board_service
 from forum.services import ranking
 from forum.services.errors import DomainError
 from forum.services.ranking import RequestFigures
-from forum.services.reading import get_thread, public_body_html, public_threads
+from forum.services.reading import get_thread, public_opening_html
+from forum.services.statuses import history as status_history
 from forum.web.paging import MAX_PAGE, parse_page
 from forum.web.urls import external_url
 
@@ -77,25 +75,6 @@ def _request(rank: int, thread: Thread, answer: StatusChange | None) -> dict:
             "api_url": external_url("api.thread", thread_id=thread.id)}
 
 
-def _ranked_page(board, statuses: tuple[str, ...], sort: str, page: int) -> tuple[int, list[tuple[int, Thread]]]:
-    """(total, [(rank, thread)…]) of one page, in 2 queries: the same conditions and order as
-    ranking.rank, without its per-page breakdowns (the API list is hot: p50 ≤ 20 ms)."""
-    conditions = [Thread.board_id == board.id, Thread.kind == "request", public_threads(),
-                  Thread.status.in_(statuses)]
-    total = db.session.scalar(select(func.count()).where(*conditions)) or 0
-    offset, lean = (page - 1) * PER_PAGE, (lazyload(Thread.author), lazyload(Thread.board))
-    if sort == "rank":
-        threads = db.session.scalars(select(Thread).where(*conditions).options(*lean)
-                                     .order_by(*ranking.RANK_ORDER).limit(PER_PAGE).offset(offset)).all()
-        return total, [(offset + index + 1, thread) for index, thread in enumerate(threads)]
-    position = func.row_number().over(order_by=ranking.RANK_ORDER).label("position")
-    ranked = select(Thread.id.label("thread_id"), position).where(*conditions).subquery()
-    rows = db.session.execute(select(Thread, ranked.c.position).join(ranked, ranked.c.thread_id == Thread.id)
-                              .options(*lean).order_by(Thread.created_at.desc(), Thread.id.desc())
-                              .limit(PER_PAGE).offset(offset)).all()
-    return total, [(rank, thread) for thread, rank in rows]
-
-
 @bp.get("/boards")
 def boards():
     return _answer({"boards": [_board(board) for board in board_service.list_boards()]})
@@ -122,8 +101,7 @@ def board_requests(slug: str):
     statuses, page, sort = _statuses(), _page(), request.args.get("sort", "rank")
     if sort not in API_SORTS:
         raise BadParameter("Le paramètre « sort » doit valoir « rank » ou « recent ».")
-    wanted = tuple(statuses) if statuses else ranking.DEFAULT_STATUSES
-    total, positioned = _ranked_page(board, wanted, sort, page)
+    total, wanted, positioned = ranking.ranked_threads(board, statuses, sort, page, PER_PAGE)
     answers = ranking.last_official_answers([thread.id for _, thread in positioned])
     pages = max(1, -(-total // PER_PAGE))
     args = {"slug": slug, "sort": sort, "status": ",".join(statuses) if statuses else None}
@@ -137,11 +115,10 @@ def board_requests(slug: str):
 @bp.get("/threads/<int:thread_id>")
 def thread(thread_id: int):
     thread = get_thread(thread_id, None)
-    first = db.session.scalar(select(Post).where(Post.thread_id == thread.id, Post.is_first))
     data = {"id": thread.id, "board": thread.board.slug, "kind": thread.kind, "title": thread.title,
             "created_at": _iso(thread.created_at), "last_activity_at": _iso(thread.last_activity_at),
             "replies": thread.reply_count, "locked": thread.locked,
-            "body_html": public_body_html(first),
+            "body_html": public_opening_html(thread),
             "url": external_url("threads.show", thread_id=thread.id, slug=thread.slug)}
     if thread.kind == "question":
         data["solved"] = thread.is_solved
@@ -154,8 +131,7 @@ def thread(thread_id: int):
 
 def _request_details(thread: Thread) -> dict:
     figures = ranking.displayed_figures([thread])[thread.id]
-    history = db.session.scalars(select(StatusChange).where(StatusChange.thread_id == thread.id)
-                                 .order_by(StatusChange.id))
+    history = status_history(thread)
     return {"status": thread.status, "status_label": STATUSES.get(thread.status or ""), **_figures(figures),
             "regions": [{"region": region, "count": n} for region, n in figures.regions],
             "merged_into": thread.merged_into_id,

@@ -44,6 +44,7 @@ from forum.web.account_forms import (
     RegisterForm,
     with_software,
 )
+from forum.web.submit import current_member, form_status, submit
 from forum.web.urls import external_url
 
 bp = Blueprint("auth", __name__)
@@ -80,22 +81,13 @@ def register():
         return redirect(url_for("main.index"))
     boards = accounts.software_boards()
     form = with_software(RegisterForm, boards)()
-    if form.validate_on_submit():
-        try:
-            user = accounts.register(
-                form.email.data, form.display_name.data, form.password.data, form.profession.data,
-                form.structure_name.data, form.structure_kind.data, form.region.data, form.software_entries(),
-            )
-            db.session.commit()
-        except ValidationError as exc:
-            db.session.rollback()
-            form.attach(exc)
-        else:
-            login_user(user)
-            flash(f"Bienvenue {user.display_name} ! Votre compte est créé.", "success")
-            return redirect(url_for("main.index"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("auth/register.html", form=form), status
+    if form.validate_on_submit() and (user := submit(form, lambda: accounts.register(
+            form.email.data, form.display_name.data, form.password.data, form.profession.data,
+            form.structure_name.data, form.structure_kind.data, form.region.data, form.software_entries()))):
+        login_user(user)
+        flash(f"Bienvenue {user.display_name} ! Votre compte est créé.", "success")
+        return redirect(url_for("main.index"))
+    return render_template("auth/register.html", form=form), form_status(form)
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
@@ -116,15 +108,15 @@ def login():
         form.form_errors.append(LOGIN_FAILED)
     elif form.is_submitted() and not form.form_errors:
         form.form_errors.append(LOGIN_FAILED)
-    status = 422 if form.is_submitted() else 200
-    return render_template("auth/login.html", form=form, remember_days=max(1, remember_seconds() // 86400)), status
+    return render_template("auth/login.html", form=form,
+                           remember_days=max(1, remember_seconds() // 86400)), form_status(form)
 
 
 @bp.post("/deconnexion")
 def logout():
     """Log out everywhere: every session and remember-me token of the member ends."""
     if current_user.is_authenticated:
-        sessions.end_all_sessions(current_user._get_current_object())
+        sessions.end_all_sessions(current_member())
         db.session.commit()
     logout_user()  # also deletes the remember-me cookie (Flask-Login's REMEMBER_COOKIE_NAME)
     flash(LOGGED_OUT, "success")
@@ -147,8 +139,7 @@ def request_password_reset():
         if user is not None:
             mail.send_after_response(response, user.email, RESET_SUBJECT, body)
         return response
-    status = 422 if form.is_submitted() else 200
-    return render_template("auth/password_request.html", form=form), status
+    return render_template("auth/password_request.html", form=form), form_status(form)
 
 
 @bp.route("/mot-de-passe/nouveau/<token>", methods=["GET", "POST"])
@@ -158,18 +149,10 @@ def reset_password(token: str):
     except ValidationError as exc:
         return _no_referrer(render_template("auth/password_reset_invalid.html", message=exc.message), 400)
     form = PasswordResetForm()
-    if form.validate_on_submit():
-        try:
-            accounts.reset_password(token, form.password.data)
-            db.session.commit()
-        except ValidationError as exc:
-            db.session.rollback()
-            form.attach(exc)
-        else:
-            flash(RESET_DONE, "success")
-            return redirect(url_for("auth.login"))
-    status = 422 if form.is_submitted() else 200
-    return _no_referrer(render_template("auth/password_reset.html", form=form, user=user), status)
+    if form.validate_on_submit() and submit(form, lambda: accounts.reset_password(token, form.password.data)):
+        flash(RESET_DONE, "success")
+        return redirect(url_for("auth.login"))
+    return _no_referrer(render_template("auth/password_reset.html", form=form, user=user), form_status(form))
 
 
 # --- sessions and remember-me cookie -----------------------------------------------------------------

@@ -72,15 +72,30 @@ def isolate(value: object) -> Markup:
     return Markup("<bdi>%s</bdi>") % strip_bidi_controls(str(value))
 
 
+def plural(count: int, singular: str, plural_form: str | None = None, number: bool = True) -> str:
+    """`{{ n|plural('vote') }}`: « 0 vote », « 1 vote », « 2 votes » (in French 0 and 1 take the
+    singular). plural_form for any other plural ('signalements ouverts'); number=False: the words alone."""
+    words = singular if abs(count) < 2 else (plural_form or singular + "s")
+    return f"{count} {words}" if number else words
+
+
+def status_form(thread, choices: list[str]):
+    """The status form of a request's panel: `choices` offered, the current status selected, never
+    bound to the request's own POST data (the page may be re-rendered after another form)."""
+    from forum.web.request_forms import StatusForm
+    return StatusForm(formdata=None, status=thread.status).limit_to(list(choices))
+
+
 def register_filters(app: Flask) -> None:
     from forum.models import KINDS, STATUSES
     from forum.services.policy import can, is_board_editor
 
     app.jinja_env.filters.update(
         french_date=french_date, french_datetime=french_datetime, time_ago=time_ago, iso=iso, bdi=isolate,
+        plural=plural,
     )
     # can(current_user, 'reply', thread): an action named by its value; an unknown name raises.
     app.jinja_env.globals.update(can=can, is_board_editor=is_board_editor, page_url=page_url,
-                                 KINDS=KINDS, STATUSES=STATUSES)
+                                 status_form=status_form, KINDS=KINDS, STATUSES=STATUSES)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

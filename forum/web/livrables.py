@@ -6,28 +6,22 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
-from sqlalchemy import select
+from flask_login import login_required
 
 from forum import export
 from forum.export.rows import PARIS
 from forum.extensions import db
-from forum.models import Board
 from forum.models._time import utcnow
 from forum.services import boards as board_service
 from forum.services import livrables, ranking
-from forum.services.errors import NotFound, ValidationError
+from forum.services.errors import NotFound
 from forum.services.livrable_diff import diff_with_previous
 from forum.services.policy import Action, can, require
 from forum.web.livrable_forms import DraftForm, ExportForm, NewLivrableForm, selection_from
 from forum.web.request_forms import ActionForm
-from forum.web.thread_forms import attach_error
+from forum.web.submit import current_member, form_status, submit
 
 bp = Blueprint("livrables", __name__)
-
-
-def _user():
-    return current_user._get_current_object() if current_user.is_authenticated else None
 
 
 def _download(data: bytes, fmt: export.Format, name: str) -> Response:
@@ -48,13 +42,13 @@ def _format(name: str) -> export.Format:
 @login_required
 def export_requests(slug: str):
     board = board_service.get_board(slug)
-    require(_user(), Action.EXPORT_REQUESTS, board)
+    require(current_member(), Action.EXPORT_REQUESTS, board)
     form = ExportForm(request.args)
     if not request.args.get("format") or not form.validate():
         return render_template("livrables/export.html", board=board, form=form, formats=export.FORMATS,
-                               ), 422 if form.errors else 200
+                               ), form_status(form)
     fmt, filters = _format(form.format.data), form.filters()
-    rows = livrables.export_board_requests(_user(), board, filters)
+    rows = livrables.export_board_requests(current_member(), board, filters)
     data = export.write(rows, fmt.name, title=f"Demandes d'évolution – {board.name}", board=board.name,
                         generated_at=utcnow(), filters=filters.describe())
     return _download(data, fmt, f"demandes-{board.slug}-{datetime.now(PARIS):%Y-%m-%d}")
@@ -63,83 +57,69 @@ def export_requests(slug: str):
 @bp.get("/livrables")
 @login_required
 def index():
-    return render_template("livrables/index.html", livrables=livrables.list_livrables(_user()))
-
-
-def _manageable_boards() -> list[Board]:
-    boards = db.session.scalars(select(Board).where(Board.editor_id.is_not(None)).order_by(Board.name))
-    return [board for board in boards if can(_user(), Action.MANAGE_LIVRABLES, board)]
+    return render_template("livrables/index.html", livrables=livrables.list_livrables(current_member()))
 
 
 @bp.route("/livrables/nouveau", methods=["GET", "POST"])
 @login_required
 def new():
-    boards = _manageable_boards()
+    boards = livrables.manageable_boards(current_member())
     if not boards:
-        require(_user(), Action.MANAGE_LIVRABLES)
+        require(current_member(), Action.MANAGE_LIVRABLES)
     form = NewLivrableForm()
     form.board.choices = [(b.slug, b.name) for b in boards]
     if request.method == "GET":
         form.board.data = request.args.get("forum")
         form.statut.data = form.statut.data or list(ranking.OPEN_STATUSES)
-    if form.validate_on_submit():
-        try:
-            livrable = livrables.create_draft(_user(), board_service.get_board(form.board.data or ""), form.filters())
-        except ValidationError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(f"Brouillon préparé avec {len(livrable.items)} demande(s) : décochez celles à écarter.", "success")
-            return redirect(url_for("livrables.show", livrable_id=livrable.id))
-    return render_template("livrables/new.html", form=form), 422 if form.errors else 200
+    if form.validate_on_submit() and (livrable := submit(form, lambda: livrables.create_draft(
+            current_member(), board_service.get_board(form.board.data or ""), form.filters()))):
+        flash(f"Brouillon préparé avec {len(livrable.items)} demande(s) : décochez celles à écarter.", "success")
+        return redirect(url_for("livrables.show", livrable_id=livrable.id))
+    return render_template("livrables/new.html", form=form), form_status(form)
 
 
 def _render_draft(livrable, form: DraftForm, status: int = 200):
-    live = {row.id: row for row in export.rows_from_ranking(ranking.ranked_rows(
-        livrable.board, export.ExportFilters.from_dict(livrable.filters).statuses))}
-    return render_template("livrables/draft.html", livrable=livrable, form=form, live=live,
+    return render_template("livrables/draft.html", livrable=livrable, form=form, live=livrables.live_rows(livrable),
                            filters=export.ExportFilters.from_dict(livrable.filters)), status
 
 
 @bp.get("/livrables/<int:livrable_id>")
 @login_required
 def show(livrable_id: int):
-    livrable = livrables.get_livrable(_user(), livrable_id)
+    livrable = livrables.get_livrable(current_member(), livrable_id)
     if not livrable.is_frozen:
         return _render_draft(livrable, DraftForm(data={"introduction": livrable.introduction_source}))
     return render_template("livrables/show.html", livrable=livrable, diff=diff_with_previous(livrable),
                            formats=export.FORMATS, ack_form=ActionForm(),
-                           can_acknowledge=can(_user(), Action.ACKNOWLEDGE_LIVRABLE, livrable))
+                           can_acknowledge=can(current_member(), Action.ACKNOWLEDGE_LIVRABLE, livrable))
 
 
 @bp.post("/livrables/<int:livrable_id>")
 @login_required
 def save(livrable_id: int):
-    livrable = livrables.get_livrable(_user(), livrable_id)
+    livrable = livrables.get_livrable(current_member(), livrable_id)
     form = DraftForm()
     if not form.validate_on_submit():
         return _render_draft(livrable, form, 400)
-    try:
-        livrables.update_draft(_user(), livrable, form.introduction.data, selection_from(request.form, livrable))
-        if form.freeze.data:
-            livrables.freeze(_user(), livrable, move_to_transmise=form.move_to_transmise.data)
-    except ValidationError as error:
-        db.session.rollback()
-        attach_error(form, error)
-        return _render_draft(livrables.get_livrable(_user(), livrable_id), form, 422)
-    db.session.commit()
+    if not submit(form, lambda: _save(livrable, form)):
+        return _render_draft(livrables.get_livrable(current_member(), livrable_id), form, form_status(form))
     flash(f"{livrable.title} figé." if livrable.is_frozen else "Brouillon enregistré.", "success")
     return redirect(url_for("livrables.show", livrable_id=livrable.id))
+
+
+def _save(livrable, form: DraftForm) -> None:
+    livrables.update_draft(current_member(), livrable, form.introduction.data, selection_from(request.form, livrable))
+    if form.freeze.data:
+        livrables.freeze(current_member(), livrable, move_to_transmise=form.move_to_transmise.data)
 
 
 @bp.post("/livrables/<int:livrable_id>/supprimer")
 @login_required
 def delete(livrable_id: int):
-    livrable = livrables.get_livrable(_user(), livrable_id)
+    livrable = livrables.get_livrable(current_member(), livrable_id)
     if not ActionForm().validate_on_submit():
         return redirect(url_for("livrables.show", livrable_id=livrable_id))
-    livrables.delete_draft(_user(), livrable)
+    livrables.delete_draft(current_member(), livrable)
     db.session.commit()
     flash("Brouillon supprimé.", "success")
     return redirect(url_for("livrables.index"))
@@ -148,9 +128,9 @@ def delete(livrable_id: int):
 @bp.post("/livrables/<int:livrable_id>/accuse-reception")
 @login_required
 def acknowledge(livrable_id: int):
-    livrable = livrables.get_livrable(_user(), livrable_id)
+    livrable = livrables.get_livrable(current_member(), livrable_id)
     if ActionForm().validate_on_submit():
-        livrables.acknowledge(_user(), livrable)
+        livrables.acknowledge(current_member(), livrable)
         db.session.commit()
         flash("Réception du livrable confirmée.", "success")
     return redirect(url_for("livrables.show", livrable_id=livrable_id))
@@ -159,7 +139,7 @@ def acknowledge(livrable_id: int):
 @bp.get("/livrables/<int:livrable_id>/export.<fmt>")
 @login_required
 def download(livrable_id: int, fmt: str):
-    livrable = livrables.get_livrable(_user(), livrable_id)
+    livrable = livrables.get_livrable(current_member(), livrable_id)
     if not livrable.is_frozen:
         raise NotFound("Seul un livrable figé peut être téléchargé.")
     fmt_ = _format(fmt)

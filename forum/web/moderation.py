@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import login_required
 
 from forum.extensions import db
-from forum.models import KINDS, REPORT_REASONS, Board, Thread, User
-from forum.services import audit, moderation, reading, reports, suspensions
+from forum.models import KINDS, REPORT_REASONS, Thread
+from forum.services import accounts, audit, moderation, reading, reports, suspensions
 from forum.services import boards as board_service
-from forum.services.errors import NotFound, ValidationError
+from forum.services.errors import ValidationError
 from forum.services.policy import Action, can, require, suspended_until, suspension_message
 from forum.web.moderation_forms import (
     KindForm,
@@ -25,7 +25,7 @@ from forum.web.moderation_forms import (
     SuspendForm,
 )
 from forum.web.paging import page_arg, parse_id
-from forum.web.thread_forms import attach_error
+from forum.web.submit import current_member, form_status, submit
 from forum.web.threads import post_url, thread_url
 
 bp = Blueprint("moderation", __name__)
@@ -45,45 +45,23 @@ POST_ACTIONS = {
 }
 
 
-def _user() -> User | None:
-    return current_user._get_current_object() if current_user.is_authenticated else None
-
-
 @bp.app_context_processor
 def moderation_globals() -> dict:
     """For base.html: the open-report badge and the suspension notice."""
     def notice() -> str | None:
-        user = _user()
+        user = current_member()
         return suspension_message(user) if suspended_until(user) is not None else None
-    return {"open_report_count": lambda: reports.open_report_count(_user()), "suspension_notice": notice}
+    return {"open_report_count": lambda: reports.open_report_count(current_member()), "suspension_notice": notice}
 
 
-@bp.before_app_request
-def follow_merged_thread():
-    """A thread merged into another (moderation.merge_threads) is a pointer: its address leads to
-    the target. The lookup fills the session, so the thread page itself costs no extra query:
-    the session's identity map holds objects weakly, hence the reference kept on `g`."""
-    if request.endpoint != "threads.show" or not request.view_args:
-        return None
-    thread = g.requested_thread = db.session.get(Thread, request.view_args.get("thread_id", 0))
-    if thread is not None and thread.deleted_at is not None and thread.merged_into_id and thread.kind != "request":
-        return redirect(thread_url(thread.merged_into))
-    return None
-
-
-def _render(template: str, form, status: int | None = None, **context):
-    return render_template(template, form=form, **context), status or (422 if form.errors else 200)
-
-
-def _failed(form, error: ValidationError) -> None:
-    db.session.rollback()
-    attach_error(form, error)
+def _render(template: str, form, **context):
+    return render_template(template, form=form, **context), form_status(form)
 
 
 @bp.get("/moderation")
 @login_required
 def queue():
-    return render_template("moderation/queue.html", items=reports.open_reports(_user()), form=ResolveForm(),
+    return render_template("moderation/queue.html", items=reports.open_reports(current_member()), form=ResolveForm(),
                            errors={}, kept={})
 
 
@@ -93,10 +71,11 @@ def resolve_report(report_id: int):
     report = reports.get_report(report_id)
     form = ResolveForm()
     try:
-        closed = reports.resolve_report(_user(), report, form.resolution.data, hide_post=form.hide_post.data)
+        closed = reports.resolve_report(current_member(), report, form.resolution.data, hide_post=form.hide_post.data)
     except ValidationError as error:
         db.session.rollback()
-        return render_template("moderation/queue.html", items=reports.open_reports(_user()), form=ResolveForm(),
+        return render_template("moderation/queue.html", items=reports.open_reports(current_member()),
+                               form=ResolveForm(),
                                errors={report_id: error.message}, kept={report_id: form.resolution.data}), 422
     db.session.commit()
     flash(f"Signalement traité ({closed} signalement{'s' if closed > 1 else ''} clos sur ce message).", "success")
@@ -106,18 +85,13 @@ def resolve_report(report_id: int):
 @bp.route("/p/<int:post_id>/signaler", methods=["GET", "POST"])
 @login_required
 def report_post(post_id: int):
-    post = reading.get_post(post_id, _user())
-    require(_user(), Action.REPORT_POST, post)
+    post = reading.get_post(post_id, current_member())
+    require(current_member(), Action.REPORT_POST, post)
     form = ReportForm()
-    if form.validate_on_submit():
-        try:
-            reports.report_post(_user(), post, form.reason.data or "", form.comment.data)
-        except ValidationError as error:
-            _failed(form, error)
-        else:
-            db.session.commit()
-            flash("Merci : le message a été signalé aux modérateurs.", "success")
-            return redirect(post_url(post))
+    if form.validate_on_submit() and submit(form, lambda: reports.report_post(
+            current_member(), post, form.reason.data or "", form.comment.data)):
+        flash("Merci : le message a été signalé aux modérateurs.", "success")
+        return redirect(post_url(post))
     return _render("moderation/report.html", form, post=post, thread=post.thread)
 
 
@@ -126,7 +100,7 @@ def report_post(post_id: int):
 def thread_action(thread_id: int, action: str):
     if action not in THREAD_ACTIONS:
         abort(404)
-    thread = reading.get_thread(thread_id, _user())
+    thread = reading.get_thread(thread_id, current_member())
     return _reasoned_action(THREAD_ACTIONS[action], thread, thread_url(thread), "moderation/thread_action.html",
                             thread=thread, action=action)
 
@@ -136,7 +110,7 @@ def thread_action(thread_id: int, action: str):
 def post_action(post_id: int, action: str):
     if action not in POST_ACTIONS:
         abort(404)
-    post = reading.get_post(post_id, _user())
+    post = reading.get_post(post_id, current_member())
     return _reasoned_action(POST_ACTIONS[action], post, post_url(post), "moderation/post_action.html",
                             post=post, thread=post.thread, action=action)
 
@@ -144,131 +118,93 @@ def post_action(post_id: int, action: str):
 def _reasoned_action(entry, target, done_url: str, template: str, **context):
     """A moderation action on a thread or a post, confirmed through a form with its reason."""
     call, done, reason_required = entry
-    require(_user(), Action.MODERATE, target)
+    require(current_member(), Action.MODERATE, target)
     form = ReasonForm()
-    if form.validate_on_submit():
-        try:
-            call(_user(), target, form.reason.data)
-        except ValidationError as error:
-            _failed(form, error)
-        else:
-            db.session.commit()
-            flash(done, "success")
-            return redirect(done_url)
+    if form.validate_on_submit() and submit(form, lambda: call(current_member(), target, form.reason.data)):
+        flash(done, "success")
+        return redirect(done_url)
     return _render(template, form, done=done, reason_required=reason_required, **context)
 
 
 @bp.route("/p/<int:post_id>/moderer", methods=["GET", "POST"])
 @login_required
 def edit_post(post_id: int):
-    post = reading.get_post(post_id, _user())
-    require(_user(), Action.MODERATE, post)
+    post = reading.get_post(post_id, current_member())
+    require(current_member(), Action.MODERATE, post)
     form = ModeratorEditForm(data={"title": post.thread.title, "body": post.body_source})
-    if form.validate_on_submit():
-        try:
-            moderation.edit_post(_user(), post, form.body.data, title=form.title.data if post.is_first else None,
-                                 reason=form.reason.data)
-        except ValidationError as error:
-            _failed(form, error)
-        else:
-            db.session.commit()
-            flash("Le message a été modifié (révision marquée comme modération).", "success")
-            return redirect(post_url(post))
+    if form.validate_on_submit() and submit(form, lambda: moderation.edit_post(
+            current_member(), post, form.body.data, title=form.title.data if post.is_first else None,
+            reason=form.reason.data)):
+        flash("Le message a été modifié (révision marquée comme modération).", "success")
+        return redirect(post_url(post))
     return _render("moderation/edit_post.html", form, post=post, thread=post.thread)
 
 
 @bp.route("/t/<int:thread_id>/deplacer", methods=["GET", "POST"])
 @login_required
 def move_thread(thread_id: int):
-    thread = reading.get_thread(thread_id, _user())
-    require(_user(), Action.MODERATE, thread)
+    thread = reading.get_thread(thread_id, current_member())
+    require(current_member(), Action.MODERATE, thread)
     form = MoveForm(data={"board_id": thread.board_id})
-    form.board_id.choices = [(b.id, b.name) for b in board_service.list_boards() if can(_user(), Action.MODERATE, b)]
-    if form.validate_on_submit():
-        try:
-            target = db.session.get(Board, form.board_id.data or 0)
-            if target is None:
-                raise ValidationError("board_id", "Choisissez un forum dans la liste.")
-            moderation.move_thread(_user(), thread, target, form.reason.data)
-        except ValidationError as error:
-            _failed(form, error)
-        else:
-            db.session.commit()
-            flash(f"Sujet déplacé vers {thread.board.name}.", "success")
-            return redirect(thread_url(thread))
+    form.board_id.choices = [(b.id, b.name) for b in board_service.list_boards()
+                             if can(current_member(), Action.MODERATE, b)]
+    if form.validate_on_submit() and submit(form, lambda: moderation.move_thread(
+            current_member(), thread, board_service.chosen_board(form.board_id.data), form.reason.data)):
+        flash(f"Sujet déplacé vers {thread.board.name}.", "success")
+        return redirect(thread_url(thread))
     return _render("moderation/move.html", form, thread=thread)
 
 
 @bp.route("/t/<int:thread_id>/changer-type", methods=["GET", "POST"])
 @login_required
 def change_kind(thread_id: int):
-    thread = reading.get_thread(thread_id, _user())
-    require(_user(), Action.MODERATE, thread)
+    thread = reading.get_thread(thread_id, current_member())
+    require(current_member(), Action.MODERATE, thread)
     form = KindForm(data={"kind": thread.kind, "software_version": thread.software_version})
-    if form.validate_on_submit():
-        try:
-            moderation.change_kind(_user(), thread, form.kind.data or "", form.reason.data, form.software_version.data)
-        except ValidationError as error:
-            _failed(form, error)
-        else:
-            db.session.commit()
-            flash(f"Le sujet est maintenant de type « {KINDS[thread.kind]} ».", "success")
-            return redirect(thread_url(thread))
+    if form.validate_on_submit() and submit(form, lambda: moderation.change_kind(
+            current_member(), thread, form.kind.data or "", form.reason.data, form.software_version.data)):
+        flash(f"Le sujet est maintenant de type « {KINDS[thread.kind]} ».", "success")
+        return redirect(thread_url(thread))
     return _render("moderation/change_kind.html", form, thread=thread)
 
 
 @bp.route("/t/<int:thread_id>/fusionner-sujet", methods=["GET", "POST"])
 @login_required
 def merge_threads(thread_id: int):
-    source = reading.get_thread(thread_id, _user())
-    require(_user(), Action.MODERATE, source)
+    source = reading.get_thread(thread_id, current_member())
+    require(current_member(), Action.MODERATE, source)
     form = MergeThreadsForm()
-    if form.validate_on_submit():
-        try:
-            target = db.session.get(Thread, form.target_id.data or 0)
-            if target is None:
-                raise ValidationError("target_id", "Indiquez le numéro d'un sujet existant.")
-            moved = moderation.merge_threads(_user(), source, target, form.reason.data)
-        except ValidationError as error:
-            _failed(form, error)
-        else:
-            db.session.commit()
-            flash(f"Sujets fusionnés : {moved} message{'s' if moved > 1 else ''} déplacé{'s' if moved > 1 else ''}.",
-                  "success")
-            return redirect(thread_url(target))
+    if form.validate_on_submit() and (done := submit(form, lambda: _merge(source, form))):
+        target, moved = done
+        flash(f"Sujets fusionnés : {moved} message{'s' if moved > 1 else ''} déplacé{'s' if moved > 1 else ''}.",
+              "success")
+        return redirect(thread_url(target))
     return _render("moderation/merge_threads.html", form, thread=source)
 
 
-def _member(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None or user.deleted_at is not None:
-        raise NotFound("Ce membre n'existe pas.")
-    return user
+def _merge(source: Thread, form: MergeThreadsForm):
+    target = reading.chosen_merge_target(form.target_id.data)
+    return target, moderation.merge_threads(current_member(), source, target, form.reason.data)
 
 
 @bp.route("/u/<int:user_id>/suspendre", methods=["GET", "POST"])
 @login_required
 def suspend_user(user_id: int):
-    member = _member(user_id)
-    require(_user(), Action.SUSPEND_USER, member)
+    member = accounts.get_member(user_id)
+    require(current_member(), Action.SUSPEND_USER, member)
     form = SuspendForm()
-    if form.validate_on_submit():
-        try:
-            suspensions.suspend_user(_user(), member, form.days.data, form.reason.data)
-        except ValidationError as error:
-            _failed(form, error)
-        else:
-            db.session.commit()
-            flash(f"{member.display_name} est suspendu·e pour {form.days.data} jour(s).", "success")
-            return redirect(url_for("users.profile", user_id=member.id))
+    if form.validate_on_submit() and submit(form, lambda: suspensions.suspend_user(
+            current_member(), member, form.days.data, form.reason.data)):
+        flash(f"{member.display_name} est suspendu·e pour {form.days.data} jour(s).", "success")
+        return redirect(url_for("users.profile", user_id=member.id))
     return _render("moderation/suspend.html", form, member=member, suspended=suspended_until(member))
 
 
 @bp.post("/u/<int:user_id>/lever-suspension")
 @login_required
 def unsuspend_user(user_id: int):
-    member = _member(user_id)
-    suspensions.unsuspend_user(_user(), member, ReasonForm().reason.data)
+    member = accounts.get_member(user_id)
+    suspensions.unsuspend_user(current_member(), member, ReasonForm().reason.data)
     db.session.commit()
     flash(f"La suspension de {member.display_name} est levée.", "success")
     return redirect(url_for("users.profile", user_id=member.id))
@@ -290,7 +226,7 @@ def audit_log():
     filters = audit.AuditFilters(action=request.args.get("action") or None,
                                  actor_id=parse_id(request.args.get("acteur")),
                                  board_id=board.id if board else None, since=_date_arg("du"), until=_date_arg("au"))
-    result = audit.list_entries(_user(), filters, page_arg() or 1)
+    result = audit.list_entries(current_member(), filters, page_arg() or 1)
     return render_template("moderation/audit_log.html", result=result, filters=filters, boards=boards,
-                           actors=audit.actors(_user()), labels=audit.ACTION_LABELS, board_slug=board_slug,
+                           actors=audit.actors(current_member()), labels=audit.ACTION_LABELS, board_slug=board_slug,
                            reasons=REPORT_REASONS)

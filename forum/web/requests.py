@@ -3,34 +3,22 @@ confirmations; accepted answers; the editor space. Views parse, call a service, 
 from __future__ import annotations
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request
-from flask_login import current_user, login_required
+from flask_login import login_required
 from werkzeug.exceptions import BadRequest
 
 from forum.extensions import db
-from forum.models import STATUSES, Post, Thread
+from forum.models import STATUSES, Thread
 from forum.services import boards as board_service
-from forum.services import editor_space, merges, questions, ranking, statuses, tips, votes
-from forum.services.errors import NotFound, ValidationError
+from forum.services import editor_space, merges, questions, ranking, reading, statuses, tips, votes
 from forum.services.policy import Action, require
 from forum.web.paging import page_arg
 from forum.web.request_forms import ActionForm, ConfirmTipForm, MergeForm, StatusForm, VoteForm
-from forum.web.thread_forms import attach_error
+from forum.web.submit import current_member, form_status, submit
 from forum.web.threads import thread_url
 
 bp = Blueprint("requests", __name__)
 
 SORT_ARGS = {"rang": "rank", "recent": "recent", "votes": "votes"}
-
-
-def _user():
-    return current_user._get_current_object() if current_user.is_authenticated else None
-
-
-def _thread(thread_id: int) -> Thread:
-    thread = db.session.get(Thread, thread_id)
-    if thread is None or thread.deleted_at is not None:
-        raise NotFound("Ce sujet n'existe pas ou a été supprimé.")
-    return thread
 
 
 def _checked(form) -> None:
@@ -44,20 +32,20 @@ def ranked(slug: str):
     board = board_service.get_board(slug)
     wanted = [s for s in request.args.getlist("statut") if s in STATUSES] or list(ranking.OPEN_STATUSES)
     sort = SORT_ARGS.get(request.args.get("tri", "rang"), "rank")
-    mine = request.args.get("mes-votes") == "1" and _user() is not None
-    result = ranking.rank(board, wanted, sort, page_arg() or 1, per_page=25, voter=_user() if mine else None)
+    mine = request.args.get("mes-votes") == "1" and current_member() is not None
+    result = ranking.rank(board, wanted, sort, page_arg() or 1, per_page=25, voter=current_member() if mine else None)
     return render_template("requests/ranked.html", board=board, result=result, wanted=wanted, mine=mine,
                            sort_arg=request.args.get("tri", "rang"),
-                           your_votes=votes.votes_of(_user(), [row.thread.id for row in result.rows]))
+                           your_votes=votes.votes_of(current_member(), [row.thread.id for row in result.rows]))
 
 
 @bp.post("/t/<int:thread_id>/vote")
 @login_required
 def vote(thread_id: int):
-    thread = _thread(thread_id)
+    thread = reading.get_live_thread(thread_id)
     form = VoteForm()
     _checked(form)
-    your_vote = votes.cast_vote(_user(), thread, form.importance.data or "").importance
+    your_vote = votes.cast_vote(current_member(), thread, form.importance.data or "").importance
     db.session.commit()  # expires the vote: another tab may withdraw it as soon as this commits
     if request.accept_mimetypes.best == "application/json":
         return jsonify(score=thread.score, vote_count=thread.vote_count, your_vote=your_vote)
@@ -68,9 +56,9 @@ def vote(thread_id: int):
 @bp.post("/t/<int:thread_id>/vote/retirer")
 @login_required
 def withdraw_vote(thread_id: int):
-    thread = _thread(thread_id)
+    thread = reading.get_live_thread(thread_id)
     _checked(ActionForm())
-    votes.withdraw_vote(_user(), thread)
+    votes.withdraw_vote(current_member(), thread)
     db.session.commit()
     if request.accept_mimetypes.best == "application/json":
         return jsonify(score=thread.score, vote_count=thread.vote_count, your_vote=None)
@@ -81,54 +69,45 @@ def withdraw_vote(thread_id: int):
 @bp.route("/t/<int:thread_id>/statut", methods=["GET", "POST"])
 @login_required
 def set_status(thread_id: int):
-    thread = _thread(thread_id)
-    form = StatusForm().limit_to(statuses.allowed_statuses(_user(), thread))
+    thread = reading.get_live_thread(thread_id)
+    form = StatusForm().limit_to(statuses.allowed_statuses(current_member(), thread))
     if form.validate_on_submit():
-        try:
-            statuses.set_status(_user(), thread, form.status.data or "", form.note.data, form.version.data,
-                                official=form.official.data)
-        except ValidationError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if submit(form, lambda: statuses.set_status(current_member(), thread, form.status.data or "", form.note.data,
+                                                    form.version.data, official=form.official.data)):
             flash(f"Statut changé : {STATUSES[thread.status]}.", "success")
             return redirect(thread_url(thread, anchor="statut"))
     elif request.method == "GET":
-        require(_user(), Action.SET_STATUS, thread)
-    return render_template("requests/status_form.html", thread=thread, form=form), 422 if form.errors else 200
+        require(current_member(), Action.SET_STATUS, thread)
+    return render_template("requests/status_form.html", thread=thread, form=form), form_status(form)
 
 
 @bp.route("/t/<int:thread_id>/fusionner", methods=["GET", "POST"])
 @login_required
 def merge(thread_id: int):
-    source = _thread(thread_id)
+    source = reading.get_live_thread(thread_id)
     form = MergeForm()
     if form.validate_on_submit():
-        try:
-            target = db.session.get(Thread, form.target_id.data or 0)
-            if target is None:
-                raise ValidationError("target_id", "Indiquez le numéro d'une demande existante.")
-            result = merges.merge_requests(_user(), source, target, form.confirm_cross_board.data)
-        except ValidationError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if done := submit(form, lambda: _merge(source, form)):
+            target, result = done
             flash(f"Demande fusionnée : {result.votes_moved} vote(s) reporté(s), "
                   f"{result.votes_already_present} votant(s) déjà présent(s).", "success")
             return redirect(thread_url(target))
     elif request.method == "GET":
-        require(_user(), Action.MERGE_REQUESTS, source)
-    return render_template("requests/merge.html", thread=source, form=form), 422 if form.errors else 200
+        require(current_member(), Action.MERGE_REQUESTS, source)
+    return render_template("requests/merge.html", thread=source, form=form), form_status(form)
+
+
+def _merge(source: Thread, form: MergeForm):
+    target = reading.chosen_merge_target(form.target_id.data, requests_only=True)
+    return target, merges.merge_requests(current_member(), source, target, form.confirm_cross_board.data)
 
 
 @bp.post("/t/<int:thread_id>/utile")
 @login_required
 def mark_useful(thread_id: int):
-    thread = _thread(thread_id)
+    thread = reading.get_live_thread(thread_id)
     _checked(ActionForm())
-    tips.mark_useful(_user(), thread)
+    tips.mark_useful(current_member(), thread)
     db.session.commit()
     return redirect(thread_url(thread, anchor="utile"))
 
@@ -136,9 +115,9 @@ def mark_useful(thread_id: int):
 @bp.post("/t/<int:thread_id>/utile/retirer")
 @login_required
 def unmark_useful(thread_id: int):
-    thread = _thread(thread_id)
+    thread = reading.get_live_thread(thread_id)
     _checked(ActionForm())
-    tips.unmark_useful(_user(), thread)
+    tips.unmark_useful(current_member(), thread)
     db.session.commit()
     return redirect(thread_url(thread, anchor="utile"))
 
@@ -146,16 +125,11 @@ def unmark_useful(thread_id: int):
 @bp.post("/t/<int:thread_id>/confirmer")
 @login_required
 def confirm_tip(thread_id: int):
-    thread = _thread(thread_id)
+    thread = reading.get_live_thread(thread_id)
     form = ConfirmTipForm()
     _checked(form)
-    try:
-        tips.confirm_tip(_user(), thread, form.version.data)
-    except ValidationError as error:
-        db.session.rollback()
-        attach_error(form, error)
-        return render_template("requests/confirm_tip.html", thread=thread, form=form), 422
-    db.session.commit()
+    if not submit(form, lambda: tips.confirm_tip(current_member(), thread, form.version.data)):
+        return render_template("requests/confirm_tip.html", thread=thread, form=form), form_status(form)
     flash("Merci : votre confirmation est enregistrée.", "success")
     return redirect(thread_url(thread, anchor="confirmations"))
 
@@ -163,12 +137,10 @@ def confirm_tip(thread_id: int):
 @bp.post("/p/<int:post_id>/accepter")
 @login_required
 def accept_answer(post_id: int):
-    post = db.session.get(Post, post_id)
-    if post is None:
-        raise NotFound("Ce message n'existe pas.")
+    post = reading.find_post(post_id)
     _checked(ActionForm())
-    thread = _thread(post.thread_id)
-    questions.accept_answer(_user(), thread, post)
+    thread = reading.get_live_thread(post.thread_id)
+    questions.accept_answer(current_member(), thread, post)
     db.session.commit()
     flash("Réponse acceptée comme solution.", "success")
     return redirect(thread_url(thread, anchor=f"p{post.id}"))
@@ -177,9 +149,9 @@ def accept_answer(post_id: int):
 @bp.post("/t/<int:thread_id>/solution/retirer")
 @login_required
 def unaccept_answer(thread_id: int):
-    thread = _thread(thread_id)
+    thread = reading.get_live_thread(thread_id)
     _checked(ActionForm())
-    questions.unaccept_answer(_user(), thread)
+    questions.unaccept_answer(current_member(), thread)
     db.session.commit()
     flash("La solution n'est plus marquée comme acceptée.", "success")
     return redirect(thread_url(thread))
@@ -188,6 +160,6 @@ def unaccept_answer(thread_id: int):
 @bp.get("/editeur", endpoint="editor_space")
 @login_required
 def editor_space_page():
-    overview = editor_space.overview(_user())
+    overview = editor_space.overview(current_member())
     return render_template("requests/editor_space.html", overview=overview,
                            median=editor_space.format_delay(overview.median_first_answer))

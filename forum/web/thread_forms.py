@@ -8,7 +8,6 @@ from wtforms import HiddenField, RadioField, SelectChoice, StringField, SubmitFi
 
 from forum.models import KINDS
 from forum.services import submissions
-from forum.services.errors import ValidationError
 
 BODY_LABEL = "Message (Markdown)"
 BODY_HINT = ("Mise en forme Markdown : **gras**, _italique_, listes, `code`, > citation, tableaux. "
@@ -51,12 +50,3 @@ class EditPostForm(FlaskForm):
     body = TextAreaField(BODY_LABEL, render_kw={"rows": 12})
     publish = SubmitField("Enregistrer")
     preview = SubmitField("Aperçu")
-
-
-def attach_error(form: FlaskForm, error: ValidationError) -> None:
-    """Show a service's ValidationError next to its field (or above the form)."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)

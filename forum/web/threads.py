@@ -3,7 +3,7 @@ revision history, Markdown preview."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from forum import search
 from forum.extensions import db
@@ -11,19 +11,14 @@ from forum.markup import render_markdown
 from forum.models import KINDS, Post, Thread
 from forum.services import boards as board_service
 from forum.services import moderation, posting, reading
-from forum.services.errors import ValidationError
 from forum.services.policy import Action, can
 from forum.services.submissions import AlreadySubmitted
 from forum.services.thread_extras import thread_extras
 from forum.web.paging import page_arg
-from forum.web.thread_forms import EditPostForm, NewThreadForm, ReplyForm, attach_error
+from forum.web.submit import current_member, form_status, submit
+from forum.web.thread_forms import EditPostForm, NewThreadForm, ReplyForm
 
 bp = Blueprint("threads", __name__)
-
-
-def _user():
-    """The logged-in user object itself (not the proxy) for services; None when anonymous."""
-    return current_user._get_current_object() if current_user.is_authenticated else None
 
 
 def thread_url(thread: Thread, page: int = 1, anchor: str | None = None) -> str:
@@ -40,7 +35,7 @@ def _render_thread(thread: Thread, form: ReplyForm, page: int | None, status: in
                    preview_html: str | None = None):
     """The thread page; also re-rendered by a reply that failed validation or asked for a preview."""
     posts = reading.thread_posts(thread, page, current_app.config["POSTS_PER_PAGE"])
-    user = _user()
+    user = current_member()
     return render_template(
         "threads/show.html", thread=thread, board=thread.board, posts=posts, form=form,
         preview_html=preview_html, can_moderate=can(user, Action.MODERATE, thread),
@@ -63,19 +58,14 @@ def new(slug: str):
             context["similar"] = search.similar_requests(board.id, text, limit=5)
         else:
             try:
-                thread = posting.create_thread(_user(), board, form.kind.data or "", form.title.data,
-                                               form.body.data, software_version=form.software_version.data,
-                                               submission_key=form.submission_key.data)
+                thread = submit(form, lambda: posting.create_thread(
+                    current_member(), board, form.kind.data or "", form.title.data, form.body.data,
+                    software_version=form.software_version.data, submission_key=form.submission_key.data))
             except AlreadySubmitted as done:
                 return _show_submitted(done)
-            except ValidationError as error:
-                db.session.rollback()
-                attach_error(form, error)
-                return render_template("threads/new.html", board=board, form=form, **context), 422
-            db.session.commit()
-            return redirect(thread_url(thread))
-    status = 422 if form.errors else 200
-    return render_template("threads/new.html", board=board, form=form, **context), status
+            if thread:
+                return redirect(thread_url(thread))
+    return render_template("threads/new.html", board=board, form=form, **context), form_status(form)
 
 
 def _show_submitted(done: AlreadySubmitted):
@@ -89,7 +79,9 @@ def _show_submitted(done: AlreadySubmitted):
 @bp.get("/t/<int:thread_id>")
 @bp.get("/t/<int:thread_id>/<slug>")
 def show(thread_id: int, slug: str | None = None):
-    thread = reading.get_thread(thread_id, _user())
+    thread = reading.get_thread_or_merge_target(thread_id, current_member())
+    if thread.id != thread_id:  # merged into another thread: its address leads to the target
+        return redirect(thread_url(thread))
     if slug is not None and slug != thread.slug:
         args = {k: v for k, v in request.args.items() if k in ("page",)}
         return redirect(url_for("threads.show", thread_id=thread.id, slug=thread.slug, **args), 301)
@@ -100,71 +92,50 @@ def show(thread_id: int, slug: str | None = None):
 @bp.get("/p/<int:post_id>")
 def goto_post(post_id: int):
     """A stable link to one message, wherever it sits in its thread's pages."""
-    return redirect(post_url(reading.get_post(post_id, _user())))
+    return redirect(post_url(reading.get_post(post_id, current_member())))
 
 
 @bp.post("/t/<int:thread_id>/repondre")
 @login_required
 def reply(thread_id: int):
-    thread = reading.get_thread(thread_id, _user())
+    thread = reading.get_thread(thread_id, current_member())
     form = ReplyForm()
     if not form.validate_on_submit():
         return _render_thread(thread, form, None, 422)
     if form.preview.data:
         return _render_thread(thread, form, None, preview_html=render_markdown(form.body.data or ""))
     try:
-        post = posting.reply(_user(), thread, form.body.data, submission_key=form.submission_key.data)
+        post = submit(form, lambda: posting.reply(current_member(), thread, form.body.data,
+                                                  submission_key=form.submission_key.data))
     except AlreadySubmitted as done:
         return _show_submitted(done)
-    except ValidationError as error:
-        db.session.rollback()
-        attach_error(form, error)
-        return _render_thread(thread, form, None, 422)
-    db.session.commit()
-    return redirect(post_url(post))
+    return redirect(post_url(post)) if post else _render_thread(thread, form, None, form_status(form))
 
 
 @bp.route("/p/<int:post_id>/modifier", methods=["GET", "POST"])
 @login_required
 def edit_post(post_id: int):
-    post = reading.get_editable_post(post_id, _user())
+    post = reading.get_editable_post(post_id, current_member())
     form = EditPostForm(data={"title": post.thread.title, "body": post.body_source})
     preview_html = None
     if form.validate_on_submit():
         if form.preview.data:
             preview_html = render_markdown(form.body.data or "")
-        else:
-            try:
-                _edit(post, form)
-            except ValidationError as error:
-                db.session.rollback()
-                attach_error(form, error)
-                return render_template("threads/edit.html", post=post, thread=post.thread, form=form,
-                                       preview_html=None), 422
-            db.session.commit()
+        elif submit(form, lambda: moderation.edit_post_as(current_member(), post, form.body.data, form.title.data)):
             flash("Votre message a été modifié.", "success")
             return redirect(post_url(post))
-    return render_template("threads/edit.html", post=post, thread=post.thread, form=form, preview_html=preview_html)
-
-
-def _edit(post: Post, form: EditPostForm) -> None:
-    """Authors edit through posting; a moderator editing someone else's post goes through
-    moderation, which records it in the audit log."""
-    title = form.title.data if post.is_first else None
-    if post.author_id == _user().id:
-        posting.edit_post(_user(), post, form.body.data, title=title)
-    else:
-        moderation.edit_post(_user(), post, form.body.data, title=title)
+    return render_template("threads/edit.html", post=post, thread=post.thread, form=form,
+                           preview_html=preview_html), form_status(form)
 
 
 @bp.post("/p/<int:post_id>/supprimer")
 @login_required
 def delete_post(post_id: int):
-    post = reading.get_post(post_id, _user())
+    post = reading.get_post(post_id, current_member())
     thread = post.thread
-    moderation.delete_post(_user(), post)
+    moderation.delete_post(current_member(), post)
     db.session.commit()
-    if not reading.may_read_thread(thread, _user()):
+    if not reading.may_read_thread(thread, current_member()):
         flash("Le sujet a été supprimé.", "success")
         return redirect(url_for("boards.show", slug=thread.board.slug))
     flash("Le message a été supprimé.", "success")
@@ -174,8 +145,8 @@ def delete_post(post_id: int):
 @bp.post("/p/<int:post_id>/restaurer")
 @login_required
 def restore_post(post_id: int):
-    post = reading.get_post(post_id, _user())
-    moderation.restore_post(_user(), post)
+    post = reading.get_post(post_id, current_member())
+    moderation.restore_post(current_member(), post)
     db.session.commit()
     flash("Le message a été restauré.", "success")
     return redirect(post_url(post))
@@ -184,7 +155,7 @@ def restore_post(post_id: int):
 @bp.get("/p/<int:post_id>/historique")
 @login_required
 def history(post_id: int):
-    post, revisions = reading.list_revisions(post_id, _user())
+    post, revisions = reading.list_revisions(post_id, current_member())
     return render_template("threads/history.html", post=post, thread=post.thread, revisions=revisions)
 
 

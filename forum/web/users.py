@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required, logout_user
+from flask_login import login_required, logout_user
 from wtforms import BooleanField, PasswordField
 from wtforms.validators import DataRequired
 
-from forum.extensions import db
 from forum.services import accounts, privacy
-from forum.services.errors import ValidationError
 from forum.web.account_forms import FrenchForm, ProfileForm, SoftwareForm, with_software
+from forum.web.submit import current_member, form_status, submit
 
 bp = Blueprint("users", __name__)
 
@@ -27,44 +26,32 @@ def profile(user_id: int):
 @bp.route("/profil/modifier", methods=["GET", "POST"])
 @login_required
 def edit_profile():
-    user = current_user._get_current_object()
+    user = current_member()
     structure = user.structure
     form = ProfileForm(data={
         "display_name": user.display_name, "profession": user.profession, "bio": user.bio or "",
         "region": user.region or (structure.region if structure else ""),
         "structure_name": structure.name if structure else "", "structure_kind": structure.kind if structure else "",
     })
-    if form.validate_on_submit():
-        try:
-            accounts.update_profile(user, form.display_name.data, form.profession.data, form.structure_name.data,
-                                    form.structure_kind.data, form.region.data, form.bio.data)
-            db.session.commit()
-        except ValidationError as exc:
-            db.session.rollback()
-            form.attach(exc)
-        else:
-            flash("Votre profil a été enregistré.", "success")
-            return redirect(url_for("users.profile", user_id=user.id))
-    return render_template("users/edit_profile.html", form=form), 422 if form.is_submitted() else 200
+    if form.validate_on_submit() and submit(form, lambda: accounts.update_profile(
+            user, form.display_name.data, form.profession.data, form.structure_name.data,
+            form.structure_kind.data, form.region.data, form.bio.data)):
+        flash("Votre profil a été enregistré.", "success")
+        return redirect(url_for("users.profile", user_id=user.id))
+    return render_template("users/edit_profile.html", form=form), form_status(form)
 
 
 @bp.route("/profil/logiciels", methods=["GET", "POST"])
 @login_required
 def edit_software():
-    user = current_user._get_current_object()
+    user = current_member()
     form_cls = with_software(SoftwareForm, accounts.software_boards())
     form = form_cls(data=form_cls.software_data({use.board_id: use.version for use in user.software}))
-    if form.validate_on_submit():
-        try:
-            accounts.set_software(user, [(board.id, version) for board, version in form.software_entries()])
-            db.session.commit()
-        except ValidationError as exc:
-            db.session.rollback()
-            form.attach(exc)
-        else:
-            flash("Vos logiciels ont été enregistrés.", "success")
-            return redirect(url_for("users.profile", user_id=user.id))
-    return render_template("users/edit_software.html", form=form), 422 if form.is_submitted() else 200
+    if form.validate_on_submit() and submit(form, lambda: accounts.set_software(
+            user, [(board.id, version) for board, version in form.software_entries()])):
+        flash("Vos logiciels ont été enregistrés.", "success")
+        return redirect(url_for("users.profile", user_id=user.id))
+    return render_template("users/edit_software.html", form=form), form_status(form)
 
 
 class DeleteAccountForm(FrenchForm):
@@ -76,7 +63,7 @@ class DeleteAccountForm(FrenchForm):
 
 
 def _data_page(form: DeleteAccountForm, status: int = 200):
-    data = privacy.export_user_data(current_user._get_current_object())
+    data = privacy.export_user_data(current_member())
     return render_template("users/data.html", form=form, data=data), status
 
 
@@ -90,7 +77,7 @@ def data():
 @login_required
 def export_data():
     """The member's own data as a JSON download (never anyone else's: no id in the URL)."""
-    body = json.dumps(privacy.export_user_data(current_user._get_current_object()), ensure_ascii=False, indent=2)
+    body = json.dumps(privacy.export_user_data(current_member()), ensure_ascii=False, indent=2)
     return Response(body, mimetype="application/json", headers={
         "Content-Disposition": 'attachment; filename="mes-donnees-forum.json"', "Cache-Control": "no-store"})
 
@@ -99,15 +86,9 @@ def export_data():
 @login_required
 def delete_account():
     form = DeleteAccountForm()
-    if not form.validate_on_submit():
-        return _data_page(form, 422)
-    try:
-        privacy.delete_account(current_user._get_current_object(), form.password.data)
-    except ValidationError as exc:
-        db.session.rollback()
-        form.attach(exc)
-        return _data_page(form, 422)
-    db.session.commit()
+    if not (form.validate_on_submit()
+            and submit(form, lambda: privacy.delete_account(current_member(), form.password.data))):
+        return _data_page(form, form_status(form))
     logout_user()
     flash("Votre compte a été supprimé. Vos messages restent publiés, signés « Ancien membre ».", "success")
     return redirect(url_for("main.index"))

@@ -31,6 +31,8 @@ from tests.factories import make_thread
 REAL_STRUCTURE_NAMES = ["Lille Moulins", "Laventie", "Sin-le-Noble", "Landas", "Fruges", "Anvin", "Steenvoorde",
                         "Marquise", "Outreau", "Bletterans", "Baume-les-Dames", "Gennevilliers"]
 COUNTED_MODELS = (Board, User, Structure, SoftwareUse, Thread, Post, Vote, StatusChange, TipUseful, TipConfirmation)
+# Nearly every test here seeds the whole demo first (1 to 4 s each): left out by `make test-quick`.
+pytestmark = pytest.mark.slow
 
 
 def _count(model) -> int:

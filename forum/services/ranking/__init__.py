@@ -20,6 +20,7 @@ from forum.services.ranking.pages import (
     RankedRow,
     rank,
     ranked_rows,
+    ranked_threads,
 )
 from forum.services.ranking.rule import STRUCTURE_CAP, RequestFigures, VoteFact, score_votes, usage_required
 from forum.services.ranking.stored import (
@@ -33,6 +34,6 @@ from forum.services.ranking.stored import (
 __all__ = [
     "DEFAULT_STATUSES", "OPEN_STATUSES", "RANK_ORDER", "SORTS", "STRUCTURE_CAP", "RankedPage", "RankedRow",
     "RequestFigures", "VoteFact", "displayed_figures", "figures_for", "last_official_answers", "rank",
-    "ranked_rows", "refresh_for_voter", "refresh_request", "refresh_scores", "score_votes",
+    "ranked_rows", "ranked_threads", "refresh_for_voter", "refresh_request", "refresh_scores", "score_votes",
     "stored_figures_mismatches", "usage_required",
 ]

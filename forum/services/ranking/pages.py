@@ -1,5 +1,5 @@
-"""A board's requests in ranked order: one page of them (`rank`) or all of them (`ranked_rows`),
-ordered by the stored figures with the rule's tie-breaks (RANK_ORDER)."""
+"""A board's requests in ranked order: one page of them (`rank`; lean: `ranked_threads`) or all of
+them (`ranked_rows`), ordered by the stored figures with the rule's tie-breaks (RANK_ORDER)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -114,6 +114,16 @@ def rank(board: Board, statuses: Iterable[str] | None = None, sort: str = "rank"
     """
     sort = sort if sort in SORTS else "rank"
     page = max(1, page)
+    total, wanted, positioned = ranked_threads(board, statuses, sort, page, per_page, voter)
+    rows = _build_rows(positioned, with_regions=False)
+    return RankedPage(rows=rows, page=page, per_page=per_page, total=total, sort=sort, statuses=wanted)
+
+
+def ranked_threads(board: Board, statuses: Iterable[str] | None = None, sort: str = "rank", page: int = 1,
+                   per_page: int = 25, voter: User | None = None
+                   ) -> tuple[int, tuple[str, ...], list[tuple[int, Thread]]]:
+    """(total, statuses, [(rank, thread)…]) of one page in 2 queries, without the figures `rank`
+    adds (the API list is hot: p50 ≤ 20 ms). Arguments as `rank`."""
     ranked, wanted = _ranked_query(board, statuses, voter)
     conditions = _ranked_conditions(board, wanted, voter)
     total = db.session.scalar(select(func.count()).where(*conditions)) or 0
@@ -123,14 +133,11 @@ def rank(board: Board, statuses: Iterable[str] | None = None, sort: str = "rank"
     if sort == "rank":  # the position is the row's place in this very order: no window needed
         threads = db.session.scalars(select(Thread).where(*conditions).options(*bare).order_by(*RANK_ORDER)
                                      .limit(per_page).offset(offset)).all()
-        positioned = [(offset + index + 1, thread) for index, thread in enumerate(threads)]
-    else:
-        result = db.session.execute(
-            select(Thread, ranked.c.position).join(ranked, ranked.c.thread_id == Thread.id).options(*bare)
-            .order_by(*_order_for(sort, ranked)).limit(per_page).offset(offset)).all()
-        positioned = [(position, thread) for thread, position in result]
-    rows = _build_rows(positioned, with_regions=False)
-    return RankedPage(rows=rows, page=page, per_page=per_page, total=total, sort=sort, statuses=wanted)
+        return total, wanted, [(offset + index + 1, thread) for index, thread in enumerate(threads)]
+    result = db.session.execute(
+        select(Thread, ranked.c.position).join(ranked, ranked.c.thread_id == Thread.id).options(*bare)
+        .order_by(*_order_for(sort, ranked)).limit(per_page).offset(offset)).all()
+    return total, wanted, [(position, thread) for thread, position in result]
 
 
 def ranked_rows(board: Board, statuses: Iterable[str] | None = None) -> list[RankedRow]:
