@@ -8,6 +8,8 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.parse
+from http.cookies import SimpleCookie
 from pathlib import Path
 
 
@@ -49,3 +51,45 @@ def stop(process: subprocess.Popen, timeout: float = 30) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+class HttpClient:
+    """A cookie-keeping HTTP client for a live server that does not follow redirects (one connection
+    per request: gunicorn's sync workers close them anyway). Cookies the server expires are dropped.
+    `on_answer(label, status_or_error, seconds)` is called after each request when given."""
+
+    def __init__(self, port: int, timeout: float = 60, on_answer=None) -> None:
+        self.port, self.timeout, self.on_answer, self.cookies = port, timeout, on_answer, {}
+
+    def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, str, str]:
+        """(status, Location header, body text)."""
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+        started = time.monotonic()
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            text = response.read().decode("utf-8", "replace")
+        except OSError as exc:
+            self._record(method, path, f"exception {exc!r}", started)
+            raise
+        finally:
+            conn.close()
+        self._record(method, path, response.status, started)
+        for header in response.headers.get_all("Set-Cookie") or []:
+            cookie = SimpleCookie()
+            cookie.load(header)
+            for name, morsel in cookie.items():
+                if morsel["max-age"] == "0" or "1970" in morsel["expires"]:
+                    self.cookies.pop(name, None)
+                else:
+                    self.cookies[name] = morsel.value
+        return response.status, response.headers.get("Location", ""), text
+
+    def _record(self, method: str, path: str, outcome, started: float) -> None:
+        if self.on_answer is not None:
+            self.on_answer(method, path, outcome, time.monotonic() - started)

@@ -3,7 +3,6 @@ the same form (same submission key) lead to the post the first one created, neve
 from __future__ import annotations
 
 import html
-import http.client
 import os
 import re
 import subprocess
@@ -13,7 +12,6 @@ import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from http.cookies import SimpleCookie
 from pathlib import Path
 
 import pytest
@@ -26,7 +24,7 @@ from forum.models._time import utcnow
 from forum.services import livrables
 from forum.services.errors import Conflict
 from tests.factories import PASSWORD, make_board, make_post, make_request, make_thread, make_user
-from tests.live_server import free_port, stop, wait_until_up
+from tests.live_server import HttpClient, free_port, stop, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -220,30 +218,8 @@ def test_a_livrable_frozen_twice_at_once_is_numbered_and_transmitted_once(app):
 
 # --- a real server: gunicorn, two workers of four threads, CSRF on -------------------------------------
 
-class Browser:
-    """A cookie-keeping HTTP client that does not follow redirects."""
-
-    def __init__(self, port: int) -> None:
-        self.port, self.cookies = port, {}
-
-    def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, str, str]:
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
-        body = None
-        if form is not None:
-            body = urllib.parse.urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        try:
-            conn.request(method, path, body=body, headers=headers)
-            response = conn.getresponse()
-            text = response.read().decode("utf-8", "replace")
-        finally:
-            conn.close()
-        for header in response.headers.get_all("Set-Cookie") or []:
-            cookie = SimpleCookie()
-            cookie.load(header)
-            self.cookies.update({name: morsel.value for name, morsel in cookie.items()})
-        return response.status, response.headers.get("Location", ""), text
+class Browser(HttpClient):
+    """The live-server client, plus the fields a rendered form carries."""
 
     def form(self, path: str) -> dict[str, str]:
         status, _, text = self.request("GET", path)

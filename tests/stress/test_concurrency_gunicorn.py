@@ -10,7 +10,6 @@ Figures are printed (`pytest -s` shows them). STRESS_SECONDS shortens or lengthe
 """
 from __future__ import annotations
 
-import http.client
 import os
 import random
 import re
@@ -21,12 +20,11 @@ import time
 import urllib.parse
 from collections import Counter
 from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
 from pathlib import Path
 
 import pytest
 
-from tests.live_server import free_port, stop, wait_until_up
+from tests.live_server import HttpClient, free_port, stop, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -51,40 +49,12 @@ def _word(index: int) -> str:
     return f"kwx{chr(97 + index // 26)}{chr(97 + index % 26)}zqv"
 
 
-class Browser:
-    """A cookie-keeping HTTP client that does not follow redirects (one connection per request:
-    gunicorn's sync workers close them anyway)."""
+class Browser(HttpClient):
+    """The live-server client, recording each answer in `stats`."""
 
     def __init__(self, port: int, stats: Stats) -> None:
-        self.port, self.stats, self.cookies = port, stats, {}
-
-    def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, str, str]:
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
-        body = None
-        if form is not None:
-            body = urllib.parse.urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
-        started = time.monotonic()
-        try:
-            conn.request(method, path, body=body, headers=headers)
-            response = conn.getresponse()
-            text = response.read().decode("utf-8", "replace")
-        except OSError as exc:
-            self.stats.record(f"{method} {path}", f"exception {exc!r}", time.monotonic() - started)
-            raise
-        finally:
-            conn.close()
-        self.stats.record(f"{method} {_route(path)}", response.status, time.monotonic() - started)
-        for header in response.headers.get_all("Set-Cookie") or []:
-            cookie = SimpleCookie()
-            cookie.load(header)
-            for name, morsel in cookie.items():
-                if morsel["max-age"] == "0" or "1970" in morsel["expires"]:
-                    self.cookies.pop(name, None)
-                else:
-                    self.cookies[name] = morsel.value
-        return response.status, response.headers.get("Location", ""), text
+        super().__init__(port, timeout=120, on_answer=lambda method, path, outcome, seconds: stats.record(
+            f"{method} {path}" if isinstance(outcome, str) else f"{method} {_route(path)}", outcome, seconds))
 
     def token(self, path: str) -> str:
         status, _, text = self.request("GET", path)
