@@ -279,6 +279,7 @@ def test_can_agrees_with_the_table(app, action, target, allowed):
     assert {role for role, yes in answers.items() if yes} == allowed
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("action", "target", "allowed"), ROWS, ids=[f"{a}-{t}" for a, t, _ in ROWS])
 def test_each_route_agrees_with_the_table(app, client, login, action, target, allowed):
     scene = build_scene()

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+import pytest
 
 from forum import create_app
 
@@ -35,6 +36,7 @@ def our_commands(group: click.Group, path: tuple[str, ...] = ()):
             yield from our_commands(command, (*path, name))
 
 
+@pytest.mark.slow
 def test_flask_help_lists_every_command_and_each_help_is_in_french(tmp_path):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/forum.sqlite3", "SECRET_KEY": "help-test",
            "SEARCH_INDEX_DIR": str(tmp_path / "idx")}

@@ -65,6 +65,7 @@ def test_filters_from_the_form_and_inline(client, content):
     assert "1 sujet trouvé" in page and "Requête pour" in page
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("query, message", [
     ("/search?q=", "Saisissez un ou plusieurs mots"),
     ("/search?q=le+la+les+de", "mots trop courants"),

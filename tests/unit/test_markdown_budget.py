@@ -154,6 +154,7 @@ PYTHON_FAMILIES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", PYTHON_FAMILIES)
 def test_known_families_take_linear_work(name):
     with scaled_budgets():
@@ -163,6 +164,7 @@ def test_known_families_take_linear_work(name):
 # Families whose super-linear time was spent inside regular expressions (linkify, fenced_code,
 # html.parser, the block parser's searches): invisible to line counting, so timed (a ratio of the
 # best CPU times of five alternate runs, in one run: no absolute figure).
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["dash_dot_chain", "parens", "fence_hl_lines", "unclosed_fences", "tag_space",
                                   "setext", "rules", "reference_copies"])
 def test_known_regex_families_take_linear_time(name):
@@ -195,6 +197,7 @@ def test_a_body_cannot_blow_up_into_megabytes_of_html(name):
 pieces = st.tuples(st.text(DANGEROUS, min_size=1, max_size=12), st.integers(1, 6_000))
 
 
+@pytest.mark.slow
 @settings(FUZZ, max_examples=5)
 @given(st.lists(pieces, min_size=1, max_size=5))
 @example([("[", 50_000)])
@@ -207,6 +210,7 @@ def test_any_body_of_the_dangerous_alphabet_renders_in_bounded_time(parts):
     assert isinstance(html, str)
 
 
+@pytest.mark.slow
 @settings(FUZZ, max_examples=10)
 @given(st.text(DANGEROUS, min_size=1, max_size=10))
 @example("[a](")

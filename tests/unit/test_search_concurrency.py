@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import traceback
 
+import pytest
 from sqlalchemy import func, select
 
 from forum import create_app, search
@@ -48,6 +49,7 @@ def _first(thread):
     return db.session.scalar(select(Post).where(Post.thread_id == thread.id, Post.is_first))
 
 
+@pytest.mark.slow
 def test_concurrent_writers_lose_no_update(app):
     search.reindex()
     board = make_board()
