@@ -5,16 +5,10 @@ from forum.models.imports import DatasetImport
 from forum.models.indexing import IndexTask
 from forum.models.livrables import Livrable, LivrableItem
 from forum.models.moderation import REPORT_REASONS, AuditEntry, ModeratorScope, Report
-from forum.models.requests import (
-    IMPORTANCES,
-    RequestMerge,
-    StatusChange,
-    TipConfirmation,
-    TipUseful,
-    Vote,
-)
+from forum.models.requests import IMPORTANCES, RequestMerge, StatusChange, Vote
 from forum.models.submissions import FormSubmission
 from forum.models.threads import CLOSED_STATUSES, KINDS, STATUSES, Post, PostRevision, Thread
+from forum.models.tips import TipConfirmation, TipUseful
 
 __all__ = [
     "AuditEntry", "FormSubmission", "Livrable", "LivrableItem", "ModeratorScope", "REPORT_REASONS", "Report",

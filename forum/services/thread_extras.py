@@ -1,9 +1,9 @@
-"""What the thread page shows beyond posts, by kind (votes and status history for requests,
-"utile" marks for tips, accepted answer for questions).
+"""What the thread page shows beyond posts, by kind: a RequestPanel (votes and status history), a
+TipPanel ("utile" marks, confirmations) or a QuestionPanel (accepting an answer).
 
 The thread view spreads the returned dict into the template context: templates/requests/_panel.html
-and _post_extra.html read the one variable `requests_panel`. A handful of queries, whatever the
-number of votes.
+reads `requests_panel`, templates/tips/_panel.html `tip_panel`, templates/questions/_panel.html and
+_accept.html `question_panel`; the two others are None. A handful of queries, whatever the number of votes.
 """
 from __future__ import annotations
 
@@ -19,8 +19,6 @@ from forum.services.policy import can
 
 @dataclass
 class RequestPanel:
-    kind: str
-    # Requests
     figures: ranking.RequestFigures | None = None
     your_vote: str | None = None
     can_vote: bool = False
@@ -31,12 +29,6 @@ class RequestPanel:
     status_choices: list[str] = field(default_factory=list)
     can_merge: bool = False
     merged_into: Thread | None = None
-    # Tips
-    marked_useful: bool = False
-    can_mark_useful: bool = False
-    confirmations: list[TipConfirmation] = field(default_factory=list)
-    # Questions
-    can_accept: bool = False
     importances: dict[str, str] = field(default_factory=lambda: dict(IMPORTANCE_LABELS))
     points: dict[str, int] = field(default_factory=lambda: dict(IMPORTANCES))
 
@@ -50,19 +42,32 @@ class RequestPanel:
         return IMPORTANCE_LABELS.get(self.your_vote or "")
 
 
+@dataclass
+class TipPanel:
+    marked_useful: bool = False
+    can_mark_useful: bool = False
+    confirmations: list[TipConfirmation] = field(default_factory=list)
+
+
+@dataclass
+class QuestionPanel:
+    can_accept: bool = False
+
+
 def thread_extras(thread: Thread, user: User | None) -> dict[str, Any]:
-    """Template context for templates/requests/_panel.html and _post_extra.html."""
+    """Template context: the panel of the thread's kind, None for the two others."""
     user = user if user is not None and user.is_authenticated else None
-    panel = RequestPanel(kind=thread.kind)
+    extras: dict[str, Any] = {"requests_panel": None, "tip_panel": None, "question_panel": None}
     if thread.kind == "request":
+        extras["requests_panel"] = panel = RequestPanel()
         _fill_request(panel, thread, user)
     elif thread.kind == "tip":
-        panel.marked_useful = tips.has_marked_useful(user, thread)
-        panel.can_mark_useful = can(user, "mark_tip_useful", thread)
-        panel.confirmations = tips.confirmations(thread)
+        extras["tip_panel"] = TipPanel(marked_useful=tips.has_marked_useful(user, thread),
+                                       can_mark_useful=can(user, "mark_tip_useful", thread),
+                                       confirmations=tips.confirmations(thread))
     elif thread.kind == "question":
-        panel.can_accept = can(user, "accept_answer", thread)
-    return {"requests_panel": panel}
+        extras["question_panel"] = QuestionPanel(can_accept=can(user, "accept_answer", thread))
+    return extras
 
 
 def _fill_request(panel: RequestPanel, thread: Thread, user: User | None) -> None:

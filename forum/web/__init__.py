@@ -7,11 +7,27 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from forum.web import api, auth, boards, feeds, livrables, main, moderation, requests, search, threads, users
+    from forum.web import (
+        api,
+        auth,
+        boards,
+        editor_space,
+        feeds,
+        livrables,
+        main,
+        moderation,
+        questions,
+        requests,
+        search,
+        threads,
+        tips,
+        users,
+    )
     from forum.web.paging import IdConverter
 
     app.url_map.converters["int"] = IdConverter  # before the routes: `<int:id>` is ASCII and bounded
-    for module in (main, auth, users, boards, threads, requests, search, livrables, moderation, api, feeds):
+    for module in (main, auth, users, boards, threads, requests, tips, questions, editor_space, search, livrables,
+                   moderation, api, feeds):
         app.register_blueprint(module.bp)
     _init_login(app)
 

@@ -1,30 +1,22 @@
-"""Evolution requests: the ranked page, votes, statuses, merges; tips' "utile" marks and
-confirmations; accepted answers; the editor space. Views parse, call a service, commit."""
+"""Evolution requests: the ranked page, votes, statuses, merges. Views parse, call a service, commit."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request
 from flask_login import login_required
-from werkzeug.exceptions import BadRequest
 
 from forum.extensions import db
 from forum.models import STATUSES, Thread
 from forum.services import boards as board_service
-from forum.services import editor_space, merges, questions, ranking, reading, statuses, tips, votes
+from forum.services import merges, ranking, reading, statuses, votes
 from forum.services.policy import Action, require
 from forum.web.paging import page_arg
-from forum.web.request_forms import ActionForm, ConfirmTipForm, MergeForm, StatusForm, VoteForm
-from forum.web.submit import current_member, form_status, submit
+from forum.web.request_forms import ActionForm, MergeForm, StatusForm, VoteForm
+from forum.web.submit import current_member, form_status, require_csrf, submit
 from forum.web.threads import thread_url
 
 bp = Blueprint("requests", __name__)
 
 SORT_ARGS = {"rang": "rank", "recent": "recent", "votes": "votes"}
-
-
-def _checked(form) -> None:
-    """Plain action forms only fail on CSRF: answer 400 like Flask-WTF would."""
-    if not form.validate_on_submit():
-        raise BadRequest("The CSRF token is missing or invalid.")
 
 
 @bp.get("/b/<slug>/demandes")
@@ -44,7 +36,7 @@ def ranked(slug: str):
 def vote(thread_id: int):
     thread = reading.get_live_thread(thread_id)
     form = VoteForm()
-    _checked(form)
+    require_csrf(form)
     your_vote = votes.cast_vote(current_member(), thread, form.importance.data or "").importance
     db.session.commit()  # expires the vote: another tab may withdraw it as soon as this commits
     if request.accept_mimetypes.best == "application/json":
@@ -57,7 +49,7 @@ def vote(thread_id: int):
 @login_required
 def withdraw_vote(thread_id: int):
     thread = reading.get_live_thread(thread_id)
-    _checked(ActionForm())
+    require_csrf(ActionForm())
     votes.withdraw_vote(current_member(), thread)
     db.session.commit()
     if request.accept_mimetypes.best == "application/json":
@@ -100,66 +92,3 @@ def merge(thread_id: int):
 def _merge(source: Thread, form: MergeForm):
     target = reading.chosen_merge_target(form.target_id.data, requests_only=True)
     return target, merges.merge_requests(current_member(), source, target, form.confirm_cross_board.data)
-
-
-@bp.post("/t/<int:thread_id>/utile")
-@login_required
-def mark_useful(thread_id: int):
-    thread = reading.get_live_thread(thread_id)
-    _checked(ActionForm())
-    tips.mark_useful(current_member(), thread)
-    db.session.commit()
-    return redirect(thread_url(thread, anchor="utile"))
-
-
-@bp.post("/t/<int:thread_id>/utile/retirer")
-@login_required
-def unmark_useful(thread_id: int):
-    thread = reading.get_live_thread(thread_id)
-    _checked(ActionForm())
-    tips.unmark_useful(current_member(), thread)
-    db.session.commit()
-    return redirect(thread_url(thread, anchor="utile"))
-
-
-@bp.post("/t/<int:thread_id>/confirmer")
-@login_required
-def confirm_tip(thread_id: int):
-    thread = reading.get_live_thread(thread_id)
-    form = ConfirmTipForm()
-    _checked(form)
-    if not submit(form, lambda: tips.confirm_tip(current_member(), thread, form.version.data)):
-        return render_template("requests/confirm_tip.html", thread=thread, form=form), form_status(form)
-    flash("Merci : votre confirmation est enregistrée.", "success")
-    return redirect(thread_url(thread, anchor="confirmations"))
-
-
-@bp.post("/p/<int:post_id>/accepter")
-@login_required
-def accept_answer(post_id: int):
-    post = reading.find_post(post_id)
-    _checked(ActionForm())
-    thread = reading.get_live_thread(post.thread_id)
-    questions.accept_answer(current_member(), thread, post)
-    db.session.commit()
-    flash("Réponse acceptée comme solution.", "success")
-    return redirect(thread_url(thread, anchor=f"p{post.id}"))
-
-
-@bp.post("/t/<int:thread_id>/solution/retirer")
-@login_required
-def unaccept_answer(thread_id: int):
-    thread = reading.get_live_thread(thread_id)
-    _checked(ActionForm())
-    questions.unaccept_answer(current_member(), thread)
-    db.session.commit()
-    flash("La solution n'est plus marquée comme acceptée.", "success")
-    return redirect(thread_url(thread))
-
-
-@bp.get("/editeur", endpoint="editor_space")
-@login_required
-def editor_space_page():
-    overview = editor_space.overview(current_member())
-    return render_template("requests/editor_space.html", overview=overview,
-                           median=editor_space.format_delay(overview.median_first_answer))

@@ -221,6 +221,7 @@ def test_question_author_accepts_a_reply(app, client, login):
     assert client.post(f"/p/{reply.id}/accepter").status_code == 302
     html = page(client.get(f"/t/{question.id}"))
     assert "Résolue" in html and "Ne plus marquer comme solution" in html
+    assert "Aller à la solution acceptée" in html  # the question's panel, after the first post
     assert client.post(f"/t/{question.id}/solution/retirer").status_code == 302
     db.session.expire_all()
     assert not question.is_solved
