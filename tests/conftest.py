@@ -225,6 +225,51 @@ class QueryCounter:
         return len(self.statements)
 
 
+# Apps with rate limits on (TestConfig turns them off): tests of the limits build their own.
+@pytest.fixture
+def make_limited_app(tmp_path, template_db):
+    """make_limited_app(**limits): an app with rate limiting on and the given RATELIMIT_* values."""
+    apps = []
+
+    def _make(**overrides):
+        db_path = tmp_path / "forum.sqlite3"
+        shutil.copy(template_db, db_path)
+        config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+        config.update(DATABASE_URL=f"sqlite:///{db_path}", SEARCH_INDEX_DIR=str(tmp_path / "index"),
+                      MAIL_OUTBOX_DIR=str(tmp_path / "outbox"), RATELIMIT_ENABLED=True, **overrides)
+        app = make_app(config)
+
+        @app.before_request
+        def _forget_cached_login_user():
+            g.pop("_login_user", None)
+
+        apps.append(app)
+        return app
+
+    yield _make
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def limited(make_limited_app):
+    """limited(**limits) → (app, client) with the app context pushed for the factories."""
+    contexts = []
+
+    def _limited(**overrides):
+        app = make_limited_app(**overrides)
+        ctx = app.app_context()
+        ctx.push()
+        contexts.append(ctx)
+        return app, app.test_client()
+
+    yield _limited
+    for ctx in reversed(contexts):
+        ctx.pop()
+
+
 @pytest.fixture
 def count_queries(app):
     """with count_queries() as counter: ...; counter.count is the number of SQL statements run."""

@@ -4,67 +4,19 @@ under /api/) with Retry-After. The suite runs with limits off (TestConfig), so e
 an app with them on and small values."""
 from __future__ import annotations
 
-import shutil
-
 import pytest
-from flask import Flask, g
+from flask import Flask
 from sqlalchemy import func, select
 
-from forum.config import TestConfig
 from forum.extensions import db, limiter
 from forum.models import Post, Thread
 from forum.web.security import export_endpoints, rate_rules
-from tests.conftest import make_app
 from tests.factories import make_board, make_request, make_thread, make_user
 from tests.pages import page
 from tests.sessions import log_in, submit_login
 
 UNLIMITED = "1000/minute"
 WRONG_PASSWORD = "mauvais-mot-de-passe"
-
-
-@pytest.fixture
-def make_limited_app(tmp_path, template_db):
-    """make_limited_app(**limits): an app with rate limiting on and the given RATELIMIT_* values."""
-    apps = []
-
-    def _make(**overrides):
-        db_path = tmp_path / "forum.sqlite3"
-        shutil.copy(template_db, db_path)
-        config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
-        config.update(DATABASE_URL=f"sqlite:///{db_path}", SEARCH_INDEX_DIR=str(tmp_path / "index"),
-                      MAIL_OUTBOX_DIR=str(tmp_path / "outbox"), RATELIMIT_ENABLED=True, **overrides)
-        app = make_app(config)
-
-        @app.before_request
-        def _forget_cached_login_user():
-            g.pop("_login_user", None)
-
-        apps.append(app)
-        return app
-
-    yield _make
-    for app in apps:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-
-
-@pytest.fixture
-def limited(make_limited_app):
-    """limited(**limits) → (app, client) with the app context pushed for the factories."""
-    contexts = []
-
-    def _limited(**overrides):
-        app = make_limited_app(**overrides)
-        ctx = app.app_context()
-        ctx.push()
-        contexts.append(ctx)
-        return app, app.test_client()
-
-    yield _limited
-    for ctx in reversed(contexts):
-        ctx.pop()
 
 
 def assert_limited(response) -> None:
