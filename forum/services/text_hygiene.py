@@ -27,8 +27,8 @@ import unicodedata
 from functools import lru_cache
 
 # C0 controls except tab, newline and carriage return, DEL, C1 controls, lone surrogates (which UTF-8
-# cannot encode: the database driver would fail on them).
-_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# cannot encode: the database driver would fail on them). Also the web edge's filter (web.input_filter).
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _LINE_BREAKS = re.compile("\r\n?|[\x0b\x0c\x85\u2028\u2029]")
 # Embeddings, overrides, isolates and marks: « Facture \u202egnp.exe » would show as « Facture exe.png ».
 BIDI_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
@@ -48,9 +48,9 @@ def clean_text(value: str | None, *, multiline: bool) -> str:
     """
     text = value or ""
     if multiline:
-        text = _CONTROLS.sub("", _LINE_BREAKS.sub("\n", text))
+        text = CONTROL_CHARACTERS.sub("", _LINE_BREAKS.sub("\n", text))
     else:
-        text = _CONTROLS.sub("", " ".join(_BIDI.sub("", text).split()))
+        text = CONTROL_CHARACTERS.sub("", " ".join(_BIDI.sub("", text).split()))
     return unicodedata.normalize("NFC", text).strip()
 
 
@@ -127,7 +127,7 @@ def normalise_for_checks(value: str | None) -> str:
     if not text.isascii():
         invisible, digits = _unicode_tables()
         text = invisible.sub("", unicodedata.normalize("NFKC", text)).translate(digits)
-    return _CONTROLS.sub("", text)
+    return CONTROL_CHARACTERS.sub("", text)
 
 
 # --- reserved words in display names --------------------------------------------------------------

@@ -36,6 +36,7 @@ def _init_login(app: Flask) -> None:
     from forum.extensions import db, login_manager
     from forum.models import User
     from forum.services.policy import LOGIN
+    from forum.web.paging import parse_id
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = LOGIN  # what the policy tells an anonymous visitor
@@ -46,7 +47,8 @@ def _init_login(app: Flask) -> None:
         """The user of a session ("<id>.<fingerprint>", User.get_id), or None (anonymous) once that
         account has logged out, changed its password or been deleted (remember-me cookies: auth.py)."""
         user_id, _, fingerprint = session_id.partition(".")
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        user_key = parse_id(user_id)
+        user = db.session.get(User, user_key) if user_key else None
         if user is None or user.deleted_at is not None:
             return None
         return user if hmac.compare_digest(fingerprint, user.session_fingerprint) else None

@@ -8,24 +8,22 @@ One place for all of them, through Werkzeug's documented hook: the class a reque
 """
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import Flask, abort
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.datastructures.structures import iter_multi_items
 
-# As services.text_hygiene, but tab, newline and carriage return stay (bodies keep their lines; the
-# services turn "\r\n" into "\n").
-_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+from forum.services.text_hygiene import CONTROL_CHARACTERS
 
 
 def _clean(key: str, value: Any) -> Any:
-    # Passwords are only ever hashed and compared, never stored or shown: they stay as typed, so a
+    # Tab, newline and carriage return stay (bodies keep their lines; the services turn "\r\n" into
+    # "\n"). Passwords are only ever hashed and compared, never stored or shown: they stay as typed, so a
     # password chosen before this filter existed still works.
     if not isinstance(value, str) or "password" in key:
         return value
-    return _CONTROLS.sub("", value)
+    return CONTROL_CHARACTERS.sub("", value)
 
 
 class CleanParameters(ImmutableMultiDict):
@@ -35,14 +33,14 @@ class CleanParameters(ImmutableMultiDict):
         if mapping is None:
             super().__init__()
             return
-        super().__init__([(_CONTROLS.sub("", key), _clean(key, value)) for key, value in iter_multi_items(mapping)])
+        super().__init__([(CONTROL_CHARACTERS.sub("", key), _clean(key, value)) for key, value in iter_multi_items(mapping)])
 
 
 def _refuse_control_characters_in_path(endpoint: str | None, values: dict[str, Any] | None) -> None:
     """A URL part such as a board slug holding a control character names nothing: 404 (PostgreSQL
     would otherwise refuse the NUL in the lookup with an error page)."""
     for value in (values or {}).values():
-        if isinstance(value, str) and _CONTROLS.search(value):
+        if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
             abort(404)
 
 
