@@ -14,11 +14,13 @@ $(VENV)/.installed: requirements.txt
 
 install: $(VENV)/.installed
 
-## Migrate instance/forum.sqlite3, load the demo data once, serve http://127.0.0.1:5000
+## Migrate instance/forum.sqlite3, load the demo data once, serve http://127.0.0.1:5000 with the
+## e-mail worker beside it (stopped with the server; without MAIL_SERVER mail lands in instance/outbox/)
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
 	$(FLASK) search reindex --if-missing --quiet
+	$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 ## The whole test suite

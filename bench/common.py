@@ -63,9 +63,10 @@ class Instance:
                     "SEARCH_INDEX_DIR": str(self.path / "search-index"), "SECRET_KEY": "bench-secret-key",
                     "RATELIMIT_ENABLED": "0"}
 
-    def flask(self, *args: str, capture: bool = False) -> subprocess.CompletedProcess:
-        """Run `flask --app forum ARGS` against this instance; exits the benchmark on failure."""
-        result = subprocess.run([sys.executable, "-m", "flask", "--app", "forum", *args], cwd=REPO, env=self.env,
+    def flask(self, *args: str, capture: bool = False, checkout: Path = REPO) -> subprocess.CompletedProcess:
+        """Run `flask --app forum ARGS` against this instance with the code of `checkout` (the
+        working tree by default); exits the benchmark on failure."""
+        result = subprocess.run([sys.executable, "-m", "flask", "--app", "forum", *args], cwd=checkout, env=self.env,
                                 text=True, capture_output=capture)
         if result.returncode != 0:
             sys.exit(f"Échec de « flask {' '.join(args)} » (code {result.returncode}) :\n{result.stderr or ''}")
@@ -81,12 +82,13 @@ class Instance:
             shutil.rmtree(self.path, ignore_errors=True)
 
 
-def load_dataset(instance: Instance, dataset: Path) -> float:
-    """Migrate the instance, add the catalogue and import `dataset`; returns the import's seconds."""
-    instance.flask("db", "upgrade", capture=True)
-    instance.flask("sync-catalogue", capture=True)
+def load_dataset(instance: Instance, dataset: Path, checkout: Path = REPO) -> float:
+    """Migrate the instance, add the catalogue and import `dataset` with the code of `checkout`;
+    returns the import's seconds."""
+    instance.flask("db", "upgrade", capture=True, checkout=checkout)
+    instance.flask("sync-catalogue", capture=True, checkout=checkout)
     started = time.perf_counter()
-    instance.flask("import-dataset", str(dataset), capture=True)
+    instance.flask("import-dataset", str(dataset), capture=True, checkout=checkout)
     return time.perf_counter() - started
 
 

@@ -13,13 +13,15 @@ Both then live through the same phases of the machine, and the ratio of their CP
 is the figure to read (below 1: the working tree is cheaper). Absolute figures are lower than
 `python -m bench`'s, because four workers share two cores.
 
-The two versions must have the same migrations (the usual case for an optimisation); the
-database is built once, with the working tree's code, unless --reuse DIR names an instance kept
-by `python -m bench --no-load --keep`.
+The database is built once, with the working tree's code, unless --reuse DIR names an instance
+kept by `python -m bench --no-load --keep`. When the working tree adds migrations to the base's,
+it is built with the base's code instead, and the working tree's side upgrades its copy (what
+`flask db upgrade` does to an existing site); other differences of schema are refused.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import shutil
@@ -31,7 +33,7 @@ import time
 from pathlib import Path
 
 from bench.common import REPO, Instance, cpu_seconds, generate_dataset, get_once, load_dataset
-from bench.run import MIX, Client, _action, prepare
+from bench.run import MIX, Client, _action
 
 HOST = "127.0.0.1"
 CLIENTS = 2  # per version: one per worker
@@ -56,7 +58,7 @@ class Side:
     def start(self, dataset: Path) -> None:
         subprocess.run([sys.executable, "-m", "flask", "--app", "forum", "db", "upgrade"], cwd=self.checkout,
                        env=self.env, check=True, capture_output=True)
-        self.plan = prepare(self.env, CLIENTS, dataset)
+        self.plan = _prepare_in(self.checkout, self.env, dataset)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"{HOST}:{self.port}", "--log-level", "warning",
              "wsgi:app"], cwd=self.checkout, env=self.env)
@@ -109,6 +111,27 @@ class Side:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
+def _prepare_in(checkout: Path, env: dict[str, str], dataset: Path) -> dict:
+    """bench.run.prepare with the code (the models) of `checkout`, in a process of its own."""
+    script = ("import json, os, sys; from pathlib import Path; from bench.run import prepare; "
+              f"print(json.dumps(prepare(dict(os.environ), {CLIENTS}, Path(sys.argv[1]))))")
+    done = subprocess.run([sys.executable, "-c", script, str(dataset)], cwd=checkout, env=env, check=True,
+                          capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def schema_source(worktree: Path) -> Path:
+    """The checkout whose code builds the shared database: the base when the working tree only
+    adds migrations to it, else the working tree (same migrations). Exits on other differences."""
+    base, work = _migrations(worktree), _migrations(REPO)
+    if base == work:
+        return REPO
+    if work[:len(base)] == base:
+        return worktree
+    sys.exit("La révision de référence et l'arbre de travail ont des migrations différentes (autres qu'ajoutées "
+             "par l'arbre de travail) : comparez deux versions du même schéma.")
+
+
 def _children(pid: int) -> list[int]:
     found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
     return [int(child) for child in found]
@@ -133,15 +156,13 @@ def main() -> None:
                    capture_output=True)
     sides: list[Side] = []
     try:
-        if _migrations(worktree) != _migrations(REPO):
-            sys.exit(f"{args.base} et l'arbre de travail n'ont pas les mêmes migrations : comparez deux versions "
-                     "du même schéma.")
+        builder = schema_source(worktree)
         with Instance() as instance:
             source = args.reuse
             if source is None:
                 print("Import et indexation du jeu de données (une fois pour les deux versions)…")
-                load_dataset(instance, dataset)
-                instance.flask("search", "reindex", "--quiet", capture=True)
+                load_dataset(instance, dataset, checkout=builder)
+                instance.flask("search", "reindex", "--quiet", capture=True, checkout=builder)
                 source = instance.path
             sides = [Side("base", worktree, source, args.port), Side("travail", REPO, source, args.port + 1)]
             for side in sides:

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench [--db sqlite|postgres] [--scale small|medium|large] [--duration 60]
                               [--concurrency 2] [--port 5180] [--search whoosh|postgres] [--no-load]
-                              [--keep] [--reuse DIR]
+                              [--keep] [--reuse DIR] [--mix standard|returning]
 
 What it does, in order:
 1. generates the data set of --scale with ../shared/bench/make_dataset.py (cached in
@@ -62,6 +62,12 @@ PASSWORD = "banc-d-essai-solide"
 # (endpoint, weight in %): 90 % reads, 10 % writes.
 MIX = [("accueil", 10), ("forum", 20), ("sujet", 25), ("demandes", 10), ("recherche", 15), ("api", 10),
        ("réponse", 6), ("vote", 4)]
+# --mix returning: a member coming back to the forum (issue 14): board lists with their « nouvelles »
+# markers, threads opened where they were left, the notifications page; the same writes, whose
+# replies notify the other clients (who follow the threads they replied in).
+MIXES = {"standard": MIX, "returning": [
+    ("accueil", 5), ("forum", 25), ("sujet", 35), ("notifications", 10), ("demandes", 5), ("recherche", 5),
+    ("api", 5), ("réponse", 6), ("vote", 4)]}
 TARGETS = {"rps": 300.0, "p95_ms": 50.0, "pg_ratio": 1.5, "large_import_s": 300.0, "large_p50_ratio": 1.5}
 _CSRF = re.compile(rb'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -79,6 +85,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="workers gunicorn")
     parser.add_argument("--port", type=int, default=5180)
     parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument("--mix", choices=sorted(MIXES), default="standard",
+                        help="standard, ou returning : un membre qui revient (notifications, marques « nouvelles »)")
     parser.add_argument("--no-load", action="store_true", help="import et indexation seulement")
     parser.add_argument("--keep", action="store_true", help="garder l'instance temporaire")
     parser.add_argument("--reuse", type=Path, metavar="DIR",
@@ -249,6 +257,8 @@ def _action(name: str, plan: dict, rng: random.Random, client: Client, n: int) -
         return "GET", f"/search?q={quote(rng.choice(plan['queries']))}", None
     if name == "api":
         return "GET", "/api/v1/boards", None
+    if name == "notifications":
+        return "GET", "/notifications", None
     if name == "réponse":
         thread_id = rng.choice(plan["threads"]).split("/")[2]
         return "POST", f"/t/{thread_id}/repondre", {
@@ -258,7 +268,7 @@ def _action(name: str, plan: dict, rng: random.Random, client: Client, n: int) -
 
 
 def measure(args: argparse.Namespace, plan: dict, server: Gunicorn) -> dict:
-    mix = list(MIX)
+    mix = list(MIXES[getattr(args, "mix", "standard")])
     status, _ = Client(args.port, "").send("GET", "/api/v1/boards")
     if status == 404:
         print("Remarque : /api/v1/boards répond 404 (API pas encore livrée) : ses 10 % vont aux pages de sujet.")
@@ -345,7 +355,7 @@ def _drive(clients: list[Client], names, weights, plan: dict, duration: float, s
 
 def report(args: argparse.Namespace, search_backend: str, figures: dict) -> None:
     print()
-    print(f"Banc d'essai — base {args.db}, recherche {search_backend}, échelle {args.scale}, "
+    print(f"Banc d'essai — base {args.db}, recherche {search_backend}, échelle {args.scale}, mélange {args.mix}, "
           f"{args.workers} workers, {args.concurrency} clients, {args.duration:g} s")
     if figures.get("reused"):
         print(f"Base et index repris de {figures['reused']} (import et indexation non mesurés)")
@@ -375,6 +385,6 @@ def report(args: argparse.Namespace, search_backend: str, figures: dict) -> None
         print(f"Cible grande échelle : import ≤ {TARGETS['large_import_s']:g} s — {verdict}")
     path = write_results(f"bench-{args.db}-{args.scale}", {
         "db": args.db, "search": search_backend, "scale": args.scale, "workers": args.workers,
-        "concurrency": args.concurrency, "duration_s": args.duration, "machine": platform.platform(),
+        "concurrency": args.concurrency, "duration_s": args.duration, "mix_name": args.mix, "machine": platform.platform(),
         "cpus": os.cpu_count(), "targets": TARGETS, **figures})
     print(f"Résultats : {path}")

@@ -15,6 +15,7 @@ ENV_OVERRIDES = (
     # names the site answers, comma-separated (default: derived from PUBLIC_BASE_URL).
     "PUBLIC_BASE_URL", "TRUSTED_HOSTS",
     "MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_SENDER",
+    "MAIL_BATCH_SECONDS", "TASK_QUEUE_URL", "MAIL_SWEEP_SECONDS", "MAIL_OUTBOX_DIR",
 )
 
 
@@ -159,6 +160,19 @@ class BaseConfig:
     # Directory of the .eml files written when MAIL_SERVER is None; None means instance/outbox.
     MAIL_OUTBOX_DIR: str | None = None
 
+    # --- notifications (forum/services/notify) ----------------------------------------------------
+    # Immediate notification e-mails wait this many seconds after a member's first unsent one, so a
+    # burst (5 replies in a thread) is one e-mail; 0 sends at the next delivery run.
+    MAIL_BATCH_SECONDS = 120
+    # The worker's task queue (Huey): None keeps it in instance/tasks.sqlite3 (one host);
+    # redis://host:6379/1 for several hosts. The outbox rows stay the source of truth either way.
+    TASK_QUEUE_URL: str | None = None
+    # The worker looks at the outbox this often whatever the queue says (a flushed Redis, a wake-up
+    # lost while the queue was down): what is due goes out within this many seconds at worst.
+    MAIL_SWEEP_SECONDS = 60
+    # At most this many @mentions of a post notify anyone.
+    MENTIONS_PER_POST = 10
+
 
 class ProductionConfig(BaseConfig):
     FORUM_ENV = "production"
@@ -185,6 +199,10 @@ class TestConfig(BaseConfig):
     SEARCH_APPLY_DELAY = 0.0
     # The suite is not throttled; tests that check a limit build an app with RATELIMIT_ENABLED=True.
     RATELIMIT_ENABLED = False
+    # Notification e-mails go at the next delivery (`mail deliver` in tests), without waiting.
+    MAIL_BATCH_SECONDS = 0
+    # An in-memory task queue: tests deliver with `mail deliver` or the delivery service directly.
+    TASK_QUEUE_URL = "memory://"
 
 
 def load_secret_key(instance_path: str) -> str:

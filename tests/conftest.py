@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from flask import g
 from jinja2 import BytecodeCache
-from sqlalchemy import event, make_url, text
+from sqlalchemy import create_engine, event, make_url, text
 from sqlalchemy.exc import OperationalError
 
 from forum import create_app
@@ -29,6 +31,24 @@ from tests.sessions import AuthActions, log_in
 _ENV_URL = os.environ.get("DATABASE_URL", "")
 # The PostgreSQL database the suite runs on, or None for SQLite.
 POSTGRES_URL = _ENV_URL if _ENV_URL.startswith(("postgresql:", "postgresql+psycopg:", "postgres:")) else None
+
+
+@contextmanager
+def scratch_postgres_database(suffix: str) -> Iterator[str]:
+    """A second, empty database in the test cluster (the role may create databases), dropped on exit;
+    yields its URL."""
+    url = make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
+    name = f"{url.database}_{suffix}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def on_postgres() -> bool:

@@ -1,14 +1,18 @@
-"""A real gunicorn for tests that need real HTTP (browser journeys, the concurrency test)."""
+"""Real servers for tests that need them: gunicorn for real HTTP (browser journeys, the concurrency
+test), redis-server for what several processes share (rate limits, the worker's queue)."""
 from __future__ import annotations
 
 import http.client
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
 import time
 import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.cookies import SimpleCookie
 from pathlib import Path
 
@@ -23,6 +27,37 @@ def free_port(ports: range) -> int:
                 continue
             return port
     raise RuntimeError(f"no free port in {ports.start}-{ports.stop - 1}")
+
+
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+NO_REDIS = "redis-server is not installed (apt-get install redis-server; CI does)"
+
+
+@contextmanager
+def redis_server(directory: Path, ports: range) -> Iterator[str]:
+    """A throwaway redis-server (Debian's package) on a free port of `ports`, nothing saved to disk;
+    yields its URL, stopped on exit."""
+    port = free_port(ports)
+    server = subprocess.Popen([REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory),
+                               "--save", "", "--appendonly", "no", "--daemonize", "no"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(16).startswith(b"+PONG"):
+                        break
+            except OSError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("redis-server did not start")
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def wait_until_up(port: int, process: subprocess.Popen, log: Path | None = None, timeout: float = 60) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from flask import Flask
 
 from forum.cli import accounts, backups, data, exports
+from forum.cli import mail as mail_commands
+from forum.cli.letters import digest_cli
 from forum.search.commands import search_cli
 
 
@@ -16,5 +18,6 @@ def register_cli(app: Flask) -> None:
     """Add the forum's commands to `app.cli` (called once by create_app)."""
     for command in (accounts.create_user, accounts.set_moderator_scope, data.sync_catalogue, data.seed_demo,
                     data.import_dataset, data.recount, exports.export_requests, backups.backup_command,
-                    backups.restore_command, search_cli):
+                    backups.restore_command, search_cli, mail_commands.worker_command, mail_commands.mail_cli,
+                    digest_cli):
         app.cli.add_command(command)

@@ -5,6 +5,16 @@ from forum.models.imports import DatasetImport
 from forum.models.indexing import IndexTask
 from forum.models.livrables import Livrable, LivrableItem
 from forum.models.moderation import REPORT_REASONS, AuditEntry, ModeratorScope, Report
+from forum.models.notifications import (
+    BoardFollow,
+    BoardLetter,
+    LetterIntroduction,
+    Notification,
+    NotificationPreference,
+    OutgoingMessage,
+    ThreadFollow,
+    ThreadRead,
+)
 from forum.models.requests import IMPORTANCES, RequestMerge, StatusChange, Vote
 from forum.models.submissions import FormSubmission
 from forum.models.threads import CLOSED_STATUSES, KINDS, STATUSES, Post, PostRevision, Thread
@@ -15,5 +25,6 @@ __all__ = [
     "Board", "CLOSED_STATUSES", "DatasetImport", "Editor", "IMPORTANCES", "IndexTask", "KINDS", "LABEL_LEVELS",
     "PROFESSIONS", "Post", "PostRevision", "REGIONS", "ROLES", "RequestMerge", "STATUSES",
     "SoftwareUse", "StatusChange", "Structure", "Thread", "TipConfirmation", "TipUseful", "User",
-    "Vote",
+    "Vote", "BoardFollow", "BoardLetter", "LetterIntroduction", "Notification", "NotificationPreference",
+    "OutgoingMessage", "ThreadFollow", "ThreadRead",
 ]

@@ -104,6 +104,11 @@ class User(UserMixin, db.Model):
     # Mixed into every session and « se souvenir de moi » token (session_fingerprint): raising it
     # ends them all (log-out, new password; forum.services.sessions).
     session_version: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    # The club's letter: "weekly", "biweekly", or None (not subscribed); when the last one left.
+    letter_period: Mapped[str | None] = mapped_column(String(10))
+    letter_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the mail server refused the address for good: no e-mail is sent to it any more.
+    email_refused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     structure: Mapped[Structure | None] = relationship(lazy="joined")
     editor: Mapped[Editor | None] = relationship()

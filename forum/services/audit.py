@@ -39,6 +39,7 @@ ACTION_LABELS: dict[str, str] = {
     "set_status": "Statut de demande changé",
     "merge_requests": "Demandes fusionnées (doublon)",
     "set_scope": "Périmètre de modérateur changé",
+    "letter_intro": "Introduction de la lettre du club modifiée",
 }
 
 

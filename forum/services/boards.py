@@ -15,11 +15,10 @@ QUESTION_FILTERS: dict[str, str] = {"resolues": "Résolues", "sans-reponse": "Sa
 TIP_SORTS: dict[str, str] = {"utiles": "Les plus utiles"}
 
 
-@dataclass(frozen=True)
-class ThreadListing:
-    """One page of a board's threads; `page` is None when the requested page was not a number."""
+@dataclass(frozen=True, kw_only=True)
+class NumberedPage:
+    """One page of a listing; `page` is None when the requested page was not a number."""
 
-    threads: list[Thread]
     page: int | None
     pages: int
     total: int
@@ -27,6 +26,13 @@ class ThreadListing:
     @property
     def out_of_range(self) -> bool:
         return self.page is None or (self.total > 0 and not 1 <= self.page <= self.pages)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ThreadListing(NumberedPage):
+    """One page of a board's threads."""
+
+    threads: list[Thread]
 
 
 # Software boards first, in catalogue order, then the general ones.

@@ -33,7 +33,7 @@ from forum.models import (
 )
 from forum.models._time import utcnow
 from forum.models.threads import slugify
-from forum.services import catalogue, counters, posting, questions, ranking, statuses, tips, votes
+from forum.services import catalogue, counters, demo_notifications, posting, questions, ranking, statuses, tips, votes
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 DEMO_PASSWORD = "demo-motdepasse"
@@ -100,6 +100,7 @@ def seed(if_empty: bool = False, now: datetime | None = None) -> SeedResult:
         _create_thread(entry, users, boards, now)
     counters.recount_all()
     ranking.refresh_scores()
+    demo_notifications.settle()
     result.counts = {
         "membres": len(users), "sujets": len(threads),
         "réponses": db.session.scalar(select(func.count(Post.id)).where(Post.is_first.is_(False))),

@@ -21,6 +21,7 @@ from forum.models import Board, Livrable, LivrableItem, Thread, User
 from forum.models._time import utcnow
 from forum.services import ranking
 from forum.services.errors import Conflict, NotFound, ValidationError
+from forum.services.notify import events
 from forum.services.patient_data import check_no_patient_identifier
 from forum.services.policy import Action, can, represented_editor_id, require
 from forum.services.statuses import set_status
@@ -162,6 +163,7 @@ def freeze(actor: User | None, livrable: Livrable, move_to_transmise: bool = Fal
     livrable.number, livrable.title, livrable.frozen_at, livrable.frozen_by_id = number, title, now, actor.id
     livrable.moved_to_transmise = move_to_transmise
     db.session.flush()
+    events.livrable_frozen(livrable, len(kept), actor)
     return livrable
 
 

@@ -73,6 +73,13 @@ def send_after_response(response: Response, to: str, subject: str, body: str) ->
 
 
 def _send_smtp(message: EmailMessage) -> None:
+    with connect() as smtp:
+        smtp.send_message(message)
+
+
+def connect() -> smtplib.SMTP:
+    """An SMTP connection to MAIL_SERVER, after STARTTLS (MAIL_USE_TLS) or with implicit TLS
+    (MAIL_USE_SSL), logged in when MAIL_USERNAME is set. Raises smtplib.SMTPException or OSError."""
     config = current_app.config
     host, port, timeout = config["MAIL_SERVER"], int(config["MAIL_PORT"]), config["MAIL_TIMEOUT"]
     context = ssl.create_default_context()
@@ -80,18 +87,29 @@ def _send_smtp(message: EmailMessage) -> None:
         smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
     else:
         smtp = smtplib.SMTP(host, port, timeout=timeout)
-    with smtp:
+    try:
         if config.get("MAIL_USE_TLS") and not config.get("MAIL_USE_SSL"):
             smtp.starttls(context=context)
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-        smtp.send_message(message)
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
 
 
 def _write_outbox(message: EmailMessage) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    return write_outbox(message, f"{stamp}-{uuid.uuid4().hex[:8]}.eml")
+
+
+def write_outbox(message: EmailMessage | bytes, name: str) -> Path:
+    """Write `message` (or its bytes) as MAIL_OUTBOX_DIR/name (replaced if it exists: writing again
+    is harmless)."""
     outbox = Path(current_app.config["MAIL_OUTBOX_DIR"])
     outbox.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    path = outbox / f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
-    path.write_bytes(bytes(message))
+    path = outbox / name
+    partial = path.with_suffix(".part")
+    partial.write_bytes(message if isinstance(message, bytes) else bytes(message))
+    partial.replace(path)  # a reader (or a crash) never sees half a file
     return path

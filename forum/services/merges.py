@@ -17,6 +17,7 @@ from forum.models._time import utcnow
 from forum.services import audit, ranking
 from forum.services.errors import Conflict, ValidationError
 from forum.services.indexing import enqueue_thread
+from forum.services.notify import events
 from forum.services.policy import Action, require
 
 
@@ -57,6 +58,7 @@ def merge_requests(actor: User, source: Thread, target: Thread, confirm_cross_bo
                          votes_already_present=present, created_at=now)
     db.session.add(merge)
     db.session.flush()
+    events.merged(merge, source, target, actor)
     ranking.refresh_scores([source.id, target.id])
     for thread in (source, target):
         db.session.expire(thread, ["score", "vote_count", "uncounted_vote_count", "structure_count",

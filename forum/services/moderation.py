@@ -14,6 +14,7 @@ from forum.models._time import utcnow
 from forum.services import audit, counters, posting, ranking
 from forum.services.errors import Conflict, NotFound, ValidationError
 from forum.services.indexing import enqueue_thread
+from forum.services.notify import events
 from forum.services.patient_data import check_no_patient_identifier
 from forum.services.policy import Action, require
 from forum.services.text_hygiene import clean_text, has_visible_text
@@ -154,6 +155,7 @@ def hide_thread(actor: User, thread: Thread, reason: str | None) -> None:
     reason = clean_reason(reason, required=True)
     thread.deleted_at, thread.deleted_by_id = utcnow(), actor.id
     db.session.flush()
+    events.content_hidden(thread)
     counters.recount_board(thread.board_id)
     enqueue_thread(thread.id)
     audit.record(actor, "hide_thread", thread=thread, reason=reason)

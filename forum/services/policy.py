@@ -54,6 +54,8 @@ class Action(StrEnum):
     ACKNOWLEDGE_LIVRABLE = "acknowledge_livrable"  # Livrable
     VIEW_EDITOR_SPACE = "view_editor_space"  # None
     USE_TEAM_NAME = "use_team_name"          # str: a word of the team (« modérateur »…) in one's name
+    FOLLOW = "follow"                        # Thread or Board: choose what one is told about it
+    WRITE_LETTER_INTRO = "write_letter_intro"  # Board: the editorial of its next letters
 
 
 # --- who someone is: roles, moderator scopes, editor representatives, suspensions -----------------
@@ -197,6 +199,11 @@ def _may_suspend(user: User, target: User) -> bool:
             and target.deleted_at is None)
 
 
+def may_follow_thread(user: User, thread: Thread) -> bool:
+    """A thread one can read (a hidden one only by its moderators)."""
+    return thread.deleted_at is None or _moderates(user, thread)
+
+
 def _may_read_livrable(user: User, livrable: Livrable) -> bool:
     if not livrable.is_frozen:  # a draft: read by those who prepare it
         return can(user, Action.MANAGE_LIVRABLES, livrable.board)
@@ -268,6 +275,13 @@ RULES: dict[Action, Rule] = {
             f"Le nom affiché ne peut pas contenir « {word} » : ce mot est réservé aux comptes des éditeurs, "
             "des modérateurs et de l'administration du forum. Choisissez un autre nom.")),
         reads=True, login=None),
+    # Following only decides what one is told: a suspended member may still silence a thread.
+    Action.FOLLOW: Rule(
+        lambda user, target: not isinstance(target, Thread) or may_follow_thread(user, target),
+        lambda user, target: NotFound(THREAD_NOT_FOUND), reads=True, login="Connectez-vous pour suivre ce sujet."),
+    Action.WRITE_LETTER_INTRO: Rule(
+        lambda user, board: is_moderator(user, board),
+        denied("Seuls les modérateurs de ce forum écrivent l'introduction de sa lettre.")),
 }
 # Actions that only read: still allowed to a suspended member. Every other action writes.
 READ_ACTIONS = frozenset(action for action, rule in RULES.items() if rule.reads)

@@ -8,12 +8,13 @@ from __future__ import annotations
 from flask import current_app
 
 from forum.extensions import db
-from forum.markup import render_markdown
 from forum.models import KINDS, Board, Post, PostRevision, Thread, User
 from forum.models._time import utcnow
 from forum.services import counters, submissions
 from forum.services.errors import NotFound, ValidationError
 from forum.services.indexing import enqueue_thread
+from forum.services.notify import events
+from forum.services.notify.mentions import find_mentions, render_with_mentions
 from forum.services.patient_data import check_no_patient_identifier
 from forum.services.policy import Action, can, require
 from forum.services.text_hygiene import clean_text, has_visible_text, visible_length
@@ -75,12 +76,14 @@ def create_thread(author: User, board: Board, kind: str, title: str, body: str,
                     created_at=now, last_activity_at=now, last_author_id=author.id)
     db.session.add(thread)
     db.session.flush()
+    body_html, mentions = render_with_mentions(body)
     post = Post(thread_id=thread.id, author_id=author.id, is_first=True, body_source=body,
-                body_html=render_markdown(body), created_at=now)
+                body_html=body_html, created_at=now)
     db.session.add(post)
     db.session.flush()
     submissions.attach(submission, post)
     counters.bump_on_new_post(thread, post, new_thread=True)
+    events.thread_created(thread, post, mentions)
     enqueue_thread(thread.id)
     return thread
 
@@ -93,12 +96,14 @@ def reply(author: User, thread: Thread, body: str, submission_key: str | None = 
     require(author, Action.REPLY, thread)
     body = clean_body(body)
     submission = submissions.claim(author, submission_key)
-    post = Post(thread_id=thread.id, author_id=author.id, body_source=body,
-                body_html=render_markdown(body), created_at=utcnow())
+    body_html, mentions = render_with_mentions(body)
+    post = Post(thread_id=thread.id, author_id=author.id, body_source=body, body_html=body_html,
+                created_at=utcnow())
     db.session.add(post)
     db.session.flush()
     submissions.attach(submission, post)
     counters.bump_on_new_post(thread, post, new_thread=False)
+    events.replied(post, mentions)
     enqueue_thread(thread.id)
     return post
 
@@ -119,13 +124,15 @@ def edit_post(actor: User, post: Post, body: str, title: str | None = None) -> P
     db.session.add(PostRevision(post_id=post.id, title=thread.title if post.is_first else None,
                                 body_source=post.body_source, edited_by_id=actor.id, edited_at=now,
                                 by_moderator=actor.id != post.author_id))
+    mentioned_before = find_mentions(post.body_source)
     post.body_source = body
-    post.body_html = render_markdown(body)
+    post.body_html, mentions = render_with_mentions(body)
     post.edited_at = now
     post.revision_count += 1
     if title_changed:
         thread.title = new_title
     db.session.flush()
+    events.edited(post, mentions, mentioned_before)
     enqueue_thread(thread.id)
     return post
 
@@ -142,6 +149,7 @@ def delete_post(actor: User, post: Post) -> None:
     post.deleted_at, post.deleted_by_id = now, actor.id
     if post.is_first and (thread.reply_count == 0 or can(actor, Action.MODERATE, thread)):
         thread.deleted_at, thread.deleted_by_id = now, actor.id
+    events.content_hidden(thread if thread.deleted_at is not None else None, post)
     _recount_after(thread, post)
 
 

@@ -6,6 +6,7 @@ from forum.extensions import db
 from forum.models import Post, Thread, User
 from forum.services.errors import Conflict, NotFound, ValidationError
 from forum.services.indexing import enqueue_thread
+from forum.services.notify import events
 from forum.services.policy import Action, require
 
 
@@ -23,8 +24,11 @@ def accept_answer(actor: User, thread: Thread, post: Post) -> None:
     _check(actor, thread)
     if post.thread_id != thread.id or post.is_first or post.deleted_at is not None:
         raise ValidationError("post", "Seule une réponse visible de ce sujet peut être acceptée comme solution.")
+    already = thread.accepted_post_id == post.id
     thread.accepted_post_id = post.id
     db.session.flush()
+    if not already:
+        events.answer_accepted(thread, post, actor)
     enqueue_thread(thread.id)
 
 

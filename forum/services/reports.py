@@ -13,6 +13,7 @@ from forum.models import REPORT_REASONS, Post, Report, Thread, User
 from forum.models._time import utcnow
 from forum.services import audit, moderation
 from forum.services.errors import Conflict, NotFound, ValidationError
+from forum.services.notify import events
 from forum.services.patient_data import check_no_patient_identifier
 from forum.services.policy import Action, can, moderated_board_ids, require
 from forum.services.text_hygiene import clean_text, has_visible_text
@@ -47,6 +48,7 @@ def report_post(reporter: User, post: Post, reason: str, comment: str | None = N
         db.session.flush()
     except IntegrityError as exc:  # a concurrent submission won (unique open-report index)
         raise Conflict(ALREADY_REPORTED) from exc
+    events.post_reported(report, post, reporter)
     return report
 
 

@@ -15,6 +15,7 @@ from forum.models._time import utcnow
 from forum.services import audit
 from forum.services.errors import Conflict, NotFound, ValidationError
 from forum.services.indexing import enqueue_thread
+from forum.services.notify import events
 from forum.services.patient_data import check_no_patient_identifier
 from forum.services.policy import Action, can_set_status, is_board_editor, require, require_status
 from forum.services.posting import clean_version
@@ -83,6 +84,7 @@ def set_status(actor: User, thread: Thread, status: str, note: str | None = None
     db.session.add(change)
     thread.status = status
     db.session.flush()
+    events.status_changed(change, thread, actor)
     enqueue_thread(thread.id)
     audit.record(actor, "set_status", thread=thread, reason=note, from_status=STATUSES.get(change.from_status or ""),
                  to_status=STATUSES[status], version=version, official=official)

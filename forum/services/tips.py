@@ -9,6 +9,7 @@ from forum.extensions import db
 from forum.models import Thread, TipConfirmation, TipUseful, User
 from forum.models._time import utcnow
 from forum.services.errors import Conflict, NotFound, ValidationError
+from forum.services.notify import events
 from forum.services.policy import Action, require
 from forum.services.posting import clean_version
 
@@ -38,6 +39,8 @@ def mark_useful(user: User, thread: Thread) -> None:
                 db.session.add(TipUseful(thread_id=thread.id, user_id=user.id, created_at=utcnow()))
         except IntegrityError:  # a concurrent click already marked it
             pass
+        else:
+            events.tip_marked_useful(thread, user)
     _recount(thread)
 
 

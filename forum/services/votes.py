@@ -16,6 +16,7 @@ from forum.models import IMPORTANCES, STATUSES, Thread, User, Vote
 from forum.models._time import utcnow
 from forum.services import ranking
 from forum.services.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationError
+from forum.services.notify import events
 from forum.services.policy import Action, refusal
 
 IMPORTANCE_MESSAGE = "Choisissez l'importance de votre vote : utile, important ou bloquant."
@@ -62,6 +63,7 @@ def cast_vote(user: User, thread: Thread, importance: str = "utile") -> Vote:
         raise refusal
     _lock_request(thread.id)
     _upsert_vote(user.id, thread.id, importance)
+    events.voted(user, thread)
     ranking.refresh_request(thread.id)
     db.session.expire(thread, ["score", "vote_count", "uncounted_vote_count", "structure_count",
                                "profession_count"])

@@ -29,10 +29,19 @@ def register_blueprints(app: Flask) -> None:
     for module in (main, auth, users, boards, threads, requests, tips, questions, editor_space, search, livrables,
                    moderation, api, feeds):
         app.register_blueprint(module.bp)
+    from forum.web import notifications
+    app.register_blueprint(notifications.bp)
+    from forum.web import mail_settings
+    app.register_blueprint(mail_settings.bp)
+    from forum.web import letters
+    app.register_blueprint(letters.bp)
     _init_login(app)
 
 
 def _init_login(app: Flask) -> None:
+    from sqlalchemy import select
+    from sqlalchemy.orm import undefer
+
     from forum.extensions import db, login_manager
     from forum.models import User
     from forum.services.policy import LOGIN
@@ -48,7 +57,9 @@ def _init_login(app: Flask) -> None:
         account has logged out, changed its password or been deleted (remember-me cookies: auth.py)."""
         user_id, _, fingerprint = session_id.partition(".")
         user_key = parse_id(user_id)
-        user = db.session.get(User, user_key) if user_key else None
+        # The bell's unread count comes with the member's row (a deferred column, undeferred here).
+        user = db.session.scalar(select(User).options(undefer(User.unread_notification_count))
+                                 .where(User.id == user_key)) if user_key else None
         if user is None or user.deleted_at is not None:
             return None
         return user if hmac.compare_digest(fingerprint, user.session_fingerprint) else None

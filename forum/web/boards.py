@@ -5,7 +5,10 @@ from flask import Blueprint, current_app, render_template, request
 
 from forum.models.threads import KIND_PLURALS
 from forum.services import boards as board_service
+from forum.services.notify import reads
 from forum.web.paging import page_arg
+from forum.web.reader import board_follow_control
+from forum.web.submit import current_member
 
 bp = Blueprint("boards", __name__)
 
@@ -23,8 +26,12 @@ def show(slug: str):
     listing = board_service.list_threads(
         board, kind=None if tab == "tout" else tab, question_filter=question_filter, tip_sort=tip_sort,
         page=page_arg(), per_page=current_app.config["THREADS_PER_PAGE"])
+    member = current_member()
+    reader = reads.board_reader(member, board, listing.threads) if member else None
     return render_template(
         "boards/show.html", board=board, listing=listing, tabs=TABS, tab=tab,
+        follow=board_follow_control(board, reader.level) if reader else None,
+        new_replies=reader.new_replies(listing.threads) if reader else {},
         question_filter=question_filter if question_filter in board_service.QUESTION_FILTERS else None,
         tip_sort=tip_sort if tip_sort in board_service.TIP_SORTS else None,
         question_filters=board_service.QUESTION_FILTERS, tip_sorts=board_service.TIP_SORTS)

@@ -95,7 +95,10 @@ def register_filters(app: Flask) -> None:
         plural=plural,
     )
     # can(current_user, 'reply', thread): an action named by its value; an unknown name raises.
+    from forum.services.notify.sentences import html as notification_sentence
+
     app.jinja_env.globals.update(can=can, is_board_editor=is_board_editor, page_url=page_url,
+                                 notification_sentence=notification_sentence,
                                  status_form=status_form, KINDS=KINDS, STATUSES=STATUSES)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

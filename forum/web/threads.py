@@ -11,10 +11,12 @@ from forum.markup import render_markdown
 from forum.models import KINDS, Post, Thread
 from forum.services import boards as board_service
 from forum.services import moderation, posting, reading
+from forum.services.notify import follows, reads
 from forum.services.policy import Action, can
 from forum.services.submissions import AlreadySubmitted
 from forum.services.thread_extras import thread_extras
 from forum.web.paging import page_arg
+from forum.web.reader import commit_quietly, record_reading, thread_follow_control
 from forum.web.submit import current_member, form_status, submit
 from forum.web.thread_forms import EditPostForm, NewThreadForm, ReplyForm
 
@@ -32,14 +34,21 @@ def post_url(post: Post) -> str:
 
 
 def _render_thread(thread: Thread, form: ReplyForm, page: int | None, status: int = 200,
-                   preview_html: str | None = None):
-    """The thread page; also re-rendered by a reply that failed validation or asked for a preview."""
+                   preview_html: str | None = None, reader: reads.ThreadReader | None = None):
+    """The thread page; also re-rendered by a reply that failed validation or asked for a preview.
+    With `reader` (a member reading it), how far they read is recorded, best effort (reader.py)."""
     posts = reading.thread_posts(thread, page, current_app.config["POSTS_PER_PAGE"])
     user = current_member()
-    return render_template(
+    level = reader.level if reader else follows.thread_level(user, thread) if user else None
+    wrote = reader is not None and record_reading(user, thread, posts, reader)
+    page_html = render_template(
         "threads/show.html", thread=thread, board=thread.board, posts=posts, form=form,
         preview_html=preview_html, can_moderate=can(user, Action.MODERATE, thread),
-        **thread_extras(thread, user)), status
+        follow=thread_follow_control(thread, level) if level else None,
+        first_unread_id=reader.first_unread_id if reader else None, **thread_extras(thread, user))
+    if wrote:
+        commit_quietly("Read position")
+    return page_html, status
 
 
 @bp.route("/b/<slug>/nouveau", methods=["GET", "POST"])
@@ -85,8 +94,11 @@ def show(thread_id: int, slug: str | None = None):
     if slug is not None and slug != thread.slug:
         args = {k: v for k, v in request.args.items() if k in ("page",)}
         return redirect(url_for("threads.show", thread_id=thread.id, slug=thread.slug, **args), 301)
-    page = page_arg()
-    return _render_thread(thread, ReplyForm(), 0 if page is None else page)
+    page, member = page_arg(), current_member()
+    reader = reads.thread_reader(member, thread, current_app.config["POSTS_PER_PAGE"]) if member else None
+    if reader and reader.first_unread_page and "page" not in request.args:  # a returning reader: the news
+        page = reader.first_unread_page
+    return _render_thread(thread, ReplyForm(), 0 if page is None else page, reader=reader)
 
 
 @bp.get("/p/<int:post_id>")
@@ -105,11 +117,17 @@ def reply(thread_id: int):
     if form.preview.data:
         return _render_thread(thread, form, None, preview_html=render_markdown(form.body.data or ""))
     try:
-        post = submit(form, lambda: posting.reply(current_member(), thread, form.body.data,
-                                                  submission_key=form.submission_key.data))
+        post = submit(form, lambda: _reply_and_read(thread, form))
     except AlreadySubmitted as done:
         return _show_submitted(done)
     return redirect(post_url(post)) if post else _render_thread(thread, form, None, form_status(form))
+
+
+def _reply_and_read(thread: Thread, form: ReplyForm) -> Post:
+    """Post the reply; its author has read the thread up to it."""
+    post = posting.reply(current_member(), thread, form.body.data, submission_key=form.submission_key.data)
+    reads.mark_read(current_member(), thread, post.id)
+    return post
 
 
 @bp.route("/p/<int:post_id>/modifier", methods=["GET", "POST"])

@@ -23,7 +23,18 @@ from sqlalchemy import func, select
 import forum
 from forum.export.rows import ExportFilters
 from forum.extensions import db
-from forum.models import Livrable, ModeratorScope, Post, Report, Thread, TipConfirmation, User, Vote
+from forum.models import (
+    LetterIntroduction,
+    Livrable,
+    ModeratorScope,
+    Post,
+    Report,
+    Thread,
+    ThreadFollow,
+    TipConfirmation,
+    User,
+    Vote,
+)
 from forum.models._time import utcnow
 from forum.services import livrables, moderation, policy, posting
 from forum.services.policy import Action
@@ -64,6 +75,9 @@ read_livrable         draft_livrable    .   Y   .   Y   .   .   .   .   Y
 acknowledge_livrable  frozen_livrable   .   .   .   .   Y   .   .   .   .
 view_editor_space     nothing           .   .   .   .   Y   Y   .   .   .
 use_team_name         team_word         .   Y   Y   Y   Y   Y   .   .   Y
+follow                open_thread       Y   Y   Y   Y   Y   Y   Y   .   Y
+follow                hidden_thread     .   Y   .   Y   .   .   .   .   Y
+write_letter_intro    board             .   Y   .   Y   .   .   .   .   Y
 """
 
 
@@ -263,6 +277,12 @@ ROUTES: dict[Action, Route] = {
                          "structure_name": "MSP des Tilleuls", "structure_kind": "msp",
                          "region": "Hauts-de-France", "bio": ""},
         lambda word, user: db.session.get(User, user.id).display_name if user else None),
+    Action.FOLLOW: Route(
+        "post", lambda thread: f"/t/{thread.id}/suivi", lambda s, thread: {"level": "muted"},
+        lambda thread, user: db.session.get(ThreadFollow, (user.id, thread.id)) is not None if user else None),
+    Action.WRITE_LETTER_INTRO: Route(
+        "post", lambda board: f"/b/{board.slug}/lettre/introduction", lambda s, board: {"introduction": "Rencontre du club."},
+        lambda board, user: getattr(db.session.get(LetterIntroduction, board.id), "updated_at", None)),
 }
 
 

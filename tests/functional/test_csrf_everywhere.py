@@ -19,8 +19,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from forum.extensions import csrf, db
-from forum.models import Livrable, Post, Report
+from forum.models import Livrable, Notification, Post, Report
 from forum.services import accounts
+from forum.services.notify import unsubscribe
 from tests.factories import make_board, make_post, make_request, make_thread, make_tip, make_user
 from tests.sessions import log_in
 
@@ -30,6 +31,11 @@ STATE_CHANGING = ("POST", "PUT", "PATCH", "DELETE")
 # a route meant to would say so here, and a 404 from a URL that missed its route would never pass.
 LOGIN = "redirect to /connexion?next=<url>"
 CSRF = "400, French CSRF message"
+# The one-click unsubscribe (RFC 8058) needs neither log-in nor CSRF token: its signed token is the
+# credential. The walk's genuine token stops a letter the member never took (nothing changes, 200);
+# a forged one gets the French « lien non valide » page (400). tests/functional/test_unsubscribe.py
+# checks the rest.
+TOKEN = "200 for a genuine unsubscribe token that changes nothing, 400 French page for a forged one"
 # Rule -> (refusal of an anonymous request, refusal of a logged-in request without CSRF token). The
 # anonymous walk runs with CSRF on for the routes meant for visitors (log-in, registration, password
 # reset), and off for the others, so that it is the log-in check that answers.
@@ -71,6 +77,13 @@ EXPECTED = {
     "/profil/modifier": (LOGIN, CSRF),
     "/profil/logiciels": (LOGIN, CSRF),
     "/profil/supprimer": (LOGIN, CSRF),
+    "/profil/notifications": (LOGIN, CSRF),
+    "/desabonnement/<token>": (TOKEN, TOKEN),
+    "/notifications/<int:notification_id>/lu": (LOGIN, CSRF),
+    "/notifications/tout-lu": (LOGIN, CSRF),
+    "/t/<int:thread_id>/suivi": (LOGIN, CSRF),
+    "/b/<slug>/suivi": (LOGIN, CSRF),
+    "/b/<slug>/lettre/introduction": (LOGIN, CSRF),
 }
 # The words of the moderation URLs (forum/web/moderation.py); each one's confirmation page must
 # answer 200 to a moderator, so a word the site does not use fails instead of walking into a 404.
@@ -100,6 +113,8 @@ class World:
         db.session.add(self.report)
         self.livrable = Livrable(board_id=self.board.id, title="Livrable de test", filters={})
         db.session.add(self.livrable)
+        self.notification = Notification(user_id=self.member.id, kind="reply", thread_id=self.question.id)
+        db.session.add(self.notification)
         db.session.flush()
         self.reset_token = accounts.password_reset_token(self.member)
         db.session.commit()
@@ -113,8 +128,11 @@ class World:
             "user_id": [self.member.id],
             "report_id": [self.report.id],
             "livrable_id": [self.livrable.id],
+            "notification_id": [self.notification.id],
             "slug": [self.board.slug],
-            "token": [self.reset_token],
+            "token": ([unsubscribe.make_token(self.member.id, "letter"),  # not subscribed: nothing to stop
+                       unsubscribe.make_token(self.member.id, "notifications")[:-4] + "AAAA"]
+                      if rule.rule.startswith("/desabonnement/") else [self.reset_token]),
             "action": THREAD_ACTION_WORDS if rule.rule.startswith("/t/") else POST_ACTION_WORDS,
         }
         assert name in values, f"{rule.rule}: no real value for <{name}> (add one to World.candidates)"
@@ -170,6 +188,11 @@ def refused_as(expected: str, url: str, response) -> bool:
     if expected == LOGIN:
         return response.status_code == 302 and response.headers.get("Location", "").startswith(
             f"/connexion?next={url.replace('/', '%2F')}")
+    if expected == TOKEN:
+        text = html.unescape(response.get_data(as_text=True))
+        if url.endswith("AAAA"):  # the forged token
+            return response.status_code == 400 and "n'est pas valide" in text
+        return response.status_code == 200 and "Désinscription enregistrée" in text
     if response.status_code != 400:
         return False
     if response.is_json:

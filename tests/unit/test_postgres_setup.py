@@ -8,28 +8,20 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import text
 
 from forum import create_app
 from forum.extensions import db
-from tests.conftest import POSTGRES_URL
+from tests.conftest import scratch_postgres_database
 
 pytestmark = pytest.mark.postgres_only
 
 
 @pytest.fixture
 def empty_database():
-    """A second, empty database in the test cluster (the role may create databases)."""
-    url = make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
-    name = f"{url.database}_migrations"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    """A second, empty database in the test cluster."""
+    with scratch_postgres_database("migrations") as url:
+        yield url
 
 
 DOCUMENT_COMPRESSION = ("SELECT attcompression FROM pg_attribute WHERE attrelid = 'search_documents'::regclass "

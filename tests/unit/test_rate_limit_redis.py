@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.live_server import NO_REDIS, REDIS_SERVER, free_port, redis_server
+
 REPO = Path(__file__).resolve().parents[2]
-REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
-pytestmark = pytest.mark.skipif(not Path(REDIS_SERVER).exists(),
-                                reason="redis-server is not installed (apt-get install redis-server; CI does)")
+pytestmark = pytest.mark.skipif(not Path(REDIS_SERVER).exists(), reason=NO_REDIS)
 
 # One application process: three failed log-ins at most per address and minute, then `count` tries.
 CHILD = """
@@ -35,42 +33,10 @@ print(json.dumps(codes))
 """
 
 
-def _free_port() -> int:
-    """A free port in 5190-5199 (the range this project's helpers may use)."""
-    for port in range(5190, 5200):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    pytest.skip("no free port in 5190-5199 for redis-server")
-
-
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("redis")
-    port = _free_port()
-    server = subprocess.Popen([REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(tmp),
-                               "--save", "", "--appendonly", "no", "--daemonize", "no"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
-                    conn.sendall(b"PING\r\n")
-                    if conn.recv(16).startswith(b"+PONG"):
-                        break
-            except OSError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("redis-server did not start")
-            time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with redis_server(tmp_path_factory.mktemp("redis"), range(5190, 5200)) as url:
+        yield url
 
 
 @pytest.fixture
@@ -105,6 +71,6 @@ def test_memory_storage_counts_per_process(sqlite_copy, tmp_path):
 
 def test_unreachable_redis_lets_requests_through(sqlite_copy, tmp_path):
     """RATELIMIT_SWALLOW_ERRORS: Redis down must not take the site down."""
-    port = _free_port()  # nothing listens there
+    port = free_port(range(5190, 5200))  # nothing listens there
     codes = worker(sqlite_copy, tmp_path, f"redis://127.0.0.1:{port}/0", 4)
     assert all(code not in (429, 500) for code in codes)

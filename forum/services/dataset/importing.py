@@ -15,6 +15,7 @@ from forum.models import DatasetImport, Post, Thread, Vote
 from forum.services import counters, ranking
 from forum.services.dataset import bulk
 from forum.services.dataset.files import read_manifest, read_rows
+from forum.services.notify import follows
 
 # Requests whose ranking figures are refreshed per call.
 RANKING_CHUNK = 5_000
@@ -77,6 +78,7 @@ def _import(directory: Path, manifest: dict[str, Any], digest: str, started: flo
     step(f"Votes insérés : {len(vote_rows)}")
     bulk.insert_software_uses(uses)
 
+    follows.follow_everything_written_and_voted()
     counters.recount_all()
     _refresh_ranking([row["id"] for row in thread_rows if row["kind"] == "request"])
     step("Compteurs recalculés")

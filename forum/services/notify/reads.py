@@ -1,0 +1,129 @@
+"""How far each member has read each thread (ThreadRead): the « 3 nouvelles » markers of board
+lists, the first unread reply a thread page opens at, and what reading or replying records.
+
+Cheap by design: a page learns everything it needs about its reader (read position and follow
+level) in one statement, and writes only when the reader got further than before.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+
+from sqlalchemy import Select, bindparam, case, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
+
+from forum.extensions import db
+from forum.models import Board, BoardFollow, Post, Thread, ThreadFollow, ThreadRead, User
+from forum.models._time import utcnow
+from forum.services.notify import inbox
+from forum.services.notify.follows import ThreadLevel, effective_level
+
+
+@dataclass(frozen=True)
+class ThreadReader:
+    """A logged-in member on a thread page: their follow level and how far they had read."""
+
+    level: ThreadLevel
+    last_read_post_id: int | None  # None: never opened the thread
+    seen_reply_count: int = 0
+    # The first reply they have not read, and the page it sits on (None: nothing new).
+    first_unread_id: int | None = None
+    first_unread_page: int | None = None
+
+
+@dataclass(frozen=True)
+class BoardReader:
+    """A logged-in member on a board page: their level on the board and, per listed thread they
+    have opened, how many visible replies they had seen."""
+
+    level: str
+    seen: dict[int, int] = field(default_factory=dict)
+
+    def new_replies(self, threads: list[Thread]) -> dict[int, int]:
+        """thread id -> replies since the member last read it (only threads with at least one)."""
+        return {thread.id: thread.reply_count - self.seen[thread.id] for thread in threads
+                if thread.id in self.seen and thread.reply_count > self.seen[thread.id]}
+
+
+def _replies(thread_id: int):
+    return (Post.thread_id == thread_id, Post.is_first.is_(False))
+
+
+@cache
+def _reader_statement() -> Select:
+    """thread_reader's statement, built once (building it costs more than running it)."""
+    user_id, thread_id, board_id = bindparam("user_id"), bindparam("thread_id"), bindparam("board_id")
+    news = ThreadRead.seen_reply_count < bindparam("reply_count")
+    unread, earlier = aliased(Post, name="unread_posts"), aliased(Post, name="earlier_posts")
+    first = (select(func.min(unread.id))
+             .where(unread.thread_id == thread_id, unread.is_first.is_(False), unread.deleted_at.is_(None),
+                    unread.id > ThreadRead.last_read_post_id)
+             .correlate(ThreadRead).scalar_subquery())
+    # Deleted replies keep their place in the pages (reading.thread_posts): count them too.
+    before = (select(func.count(earlier.id))
+              .where(earlier.thread_id == thread_id, earlier.is_first.is_(False), earlier.id <= first)
+              .correlate(ThreadRead).scalar_subquery())
+    return (select(ThreadFollow.level, ThreadFollow.reason, BoardFollow.level, ThreadRead.last_read_post_id,
+                   ThreadRead.seen_reply_count, case((news, first)), case((news, before)))
+            .select_from(User).where(User.id == user_id)
+            .outerjoin(ThreadFollow, (ThreadFollow.user_id == User.id) & (ThreadFollow.thread_id == thread_id))
+            .outerjoin(BoardFollow, (BoardFollow.user_id == User.id) & (BoardFollow.board_id == board_id))
+            .outerjoin(ThreadRead, (ThreadRead.user_id == User.id) & (ThreadRead.thread_id == thread_id)))
+
+
+def thread_reader(user: User, thread: Thread, per_page: int) -> ThreadReader:
+    """The member's follow level, read position and, when replies arrived since their last visit,
+    the first unread one and its page: one statement (the unread lookups run only then)."""
+    own, reason, board_level, last_read, seen, first_id, position = db.session.execute(_reader_statement(), {
+        "user_id": user.id, "thread_id": thread.id, "board_id": thread.board_id,
+        "reply_count": thread.reply_count}).one()
+    page = max(1, -(-position // per_page)) if first_id is not None and position else None
+    return ThreadReader(effective_level(own, reason, board_level), last_read, seen or 0,
+                        first_id if page else None, page)
+
+
+@cache
+def _board_statement() -> Select:
+    """board_reader's statement, built once."""
+    return (select(BoardFollow.level, ThreadRead.thread_id, ThreadRead.seen_reply_count)
+            .select_from(User).where(User.id == bindparam("user_id"))
+            .outerjoin(BoardFollow, (BoardFollow.user_id == User.id) & (BoardFollow.board_id == bindparam("board_id")))
+            .outerjoin(ThreadRead, (ThreadRead.user_id == User.id)
+                       & ThreadRead.thread_id.in_(bindparam("thread_ids", expanding=True))))
+
+
+def board_reader(user: User, board: Board, threads: list[Thread]) -> BoardReader:
+    """The member's level on `board` and their read positions on the listed threads: one statement."""
+    rows = db.session.execute(_board_statement(), {
+        "user_id": user.id, "board_id": board.id, "thread_ids": [thread.id for thread in threads]}).all()
+    level = (rows[0][0] if rows else None) or "normal"
+    return BoardReader(level, {thread_id: seen for _, thread_id, seen in rows if thread_id is not None})
+
+
+def mark_read(user: User, thread: Thread, last_post_id_shown: int, known: ThreadReader | None = None) -> bool:
+    """Record that the member has read `thread` up to `last_post_id_shown`. Only moves forward;
+    with `known` (what thread_reader returned) nothing is written when it would not. One UPSERT
+    statement, which counts the visible replies up to that post. True when something was written."""
+    if known is not None and known.last_read_post_id is not None and known.last_read_post_id >= last_post_id_shown:
+        return False
+    seen = (select(func.count(Post.id))
+            .where(*_replies(thread.id), Post.deleted_at.is_(None), Post.id <= last_post_id_shown)
+            .scalar_subquery())
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(ThreadRead).values(user_id=user.id, thread_id=thread.id, last_read_post_id=last_post_id_shown,
+                                          seen_reply_count=seen, read_at=utcnow())
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=[ThreadRead.user_id, ThreadRead.thread_id],
+        set_={"last_read_post_id": statement.excluded.last_read_post_id,
+              "seen_reply_count": statement.excluded.seen_reply_count, "read_at": statement.excluded.read_at},
+        where=ThreadRead.last_read_post_id < statement.excluded.last_read_post_id))
+    return True
+
+
+def record_reading(user: User, thread: Thread, last_post_id_shown: int | None, reader: ThreadReader) -> bool:
+    """The member was shown `thread` up to `last_post_id_shown`: remember it, and mark the thread's
+    notifications read. Writes nothing (not even a statement) when neither changes anything.
+    True when something was written (the caller commits)."""
+    wrote = last_post_id_shown is not None and mark_read(user, thread, last_post_id_shown, reader)
+    return bool(inbox.mark_thread_read(user, thread)) or wrote
