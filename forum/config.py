@@ -170,6 +170,10 @@ class BaseConfig:
     # The worker looks at the outbox this often whatever the queue says (a flushed Redis, a wake-up
     # lost while the queue was down): what is due goes out within this many seconds at worst.
     MAIL_SWEEP_SECONDS = 60
+    # Notifications of events with a large audience (a reply's watchers, a request's 2,000 voters)
+    # are written just after the response instead of inside the request (forum.services.notify.deferred);
+    # the event itself is a row of the request's transaction, so nothing is lost. False: inside it.
+    NOTIFY_AFTER_RESPONSE = True
     # At most this many @mentions of a post notify anyone.
     MENTIONS_PER_POST = 10
 

@@ -10,6 +10,7 @@ from forum.models.notifications import (
     BoardLetter,
     LetterIntroduction,
     Notification,
+    NotificationEvent,
     NotificationPreference,
     OutgoingMessage,
     ThreadFollow,
@@ -25,6 +26,7 @@ __all__ = [
     "Board", "CLOSED_STATUSES", "DatasetImport", "Editor", "IMPORTANCES", "IndexTask", "KINDS", "LABEL_LEVELS",
     "PROFESSIONS", "Post", "PostRevision", "REGIONS", "ROLES", "RequestMerge", "STATUSES",
     "SoftwareUse", "StatusChange", "Structure", "Thread", "TipConfirmation", "TipUseful", "User",
-    "Vote", "BoardFollow", "BoardLetter", "LetterIntroduction", "Notification", "NotificationPreference",
+    "Vote", "BoardFollow", "BoardLetter", "LetterIntroduction", "Notification", "NotificationEvent",
+    "NotificationPreference",
     "OutgoingMessage", "ThreadFollow", "ThreadRead",
 ]

@@ -144,6 +144,35 @@ class Notification(db.Model):
     board: Mapped[Board | None] = relationship(foreign_keys=[board_id])
 
 
+PENDING_EVENT = text("expanded_at IS NULL")
+
+
+class NotificationEvent(db.Model):
+    """An event whose audience may be large (a reply's watchers, a request's voters…), written in
+    the event's own transaction; its notifications are written just after the response (or by the
+    worker's sweep after a crash), in one transaction that also marks it expanded: never lost,
+    never expanded twice, and the request that caused it does not wait for thousands of rows
+    (forum.services.notify.deferred)."""
+
+    __tablename__ = "notification_events"
+    __table_args__ = (Index("ix_notification_events_pending", "created_at",
+                            sqlite_where=PENDING_EVENT, postgresql_where=PENDING_EVENT),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    board_id: Mapped[int | None] = mapped_column(ForeignKey("boards.id", ondelete="CASCADE"))
+    thread_id: Mapped[int | None] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    livrable_id: Mapped[int | None] = mapped_column(ForeignKey("livrables.id", ondelete="CASCADE"))
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    data: Mapped[dict | None] = mapped_column(JSON)
+    # Members told otherwise (those a reply mentions get the mention, not the reply).
+    excluded: Mapped[list | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expanded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 # The header's bell: the member's unread notifications, counted (over the partial index of unread
 # rows), never stored, so it cannot drift and an event writes nothing on its recipients' rows.
 # Deferred: the session's user loader asks for it with the member's own row (one statement for both).

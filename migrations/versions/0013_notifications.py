@@ -1,5 +1,6 @@
-"""Notifications: follows of threads and boards, notifications, read positions, e-mail preferences,
-the outbox of e-mail to send, the club's letter; three columns on users.
+"""Notifications: follows of threads and boards, notifications and the events still to expand into
+them, read positions, e-mail preferences, the outbox of e-mail to send, the club's letter; three
+columns on users.
 
 New tables and nullable or defaulted columns only: existing rows are untouched. Existing threads get
 the follows the product now creates automatically (authors and repliers follow their threads,
@@ -117,6 +118,30 @@ def upgrade():
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_thread_reads_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', 'thread_id', name=op.f('pk_thread_reads'))
     )
+    op.create_table('notification_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('board_id', sa.Integer(), nullable=True),
+    sa.Column('thread_id', sa.Integer(), nullable=True),
+    sa.Column('post_id', sa.Integer(), nullable=True),
+    sa.Column('livrable_id', sa.Integer(), nullable=True),
+    sa.Column('report_id', sa.Integer(), nullable=True),
+    sa.Column('data', sa.JSON(), nullable=True),
+    sa.Column('excluded', sa.JSON(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('expanded_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_notification_events_actor_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['board_id'], ['boards.id'], name=op.f('fk_notification_events_board_id_boards'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['livrable_id'], ['livrables.id'], name=op.f('fk_notification_events_livrable_id_livrables'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_notification_events_post_id_posts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['report_id'], ['reports.id'], name=op.f('fk_notification_events_report_id_reports'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['thread_id'], ['threads.id'], name=op.f('fk_notification_events_thread_id_threads'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_events'))
+    )
+    with op.batch_alter_table('notification_events', schema=None) as batch_op:
+        batch_op.create_index('ix_notification_events_pending', ['created_at'], unique=False, sqlite_where=sa.text('expanded_at IS NULL'), postgresql_where=sa.text('expanded_at IS NULL'))
+
     op.create_table('notifications',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -177,6 +202,10 @@ def downgrade():
         batch_op.drop_index('ix_notifications_email_pending', sqlite_where=sa.text("email_state = 'pending'"), postgresql_where=sa.text("email_state = 'pending'"))
 
     op.drop_table('notifications')
+    with op.batch_alter_table('notification_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_notification_events_pending', sqlite_where=sa.text('expanded_at IS NULL'), postgresql_where=sa.text('expanded_at IS NULL'))
+
+    op.drop_table('notification_events')
     op.drop_table('thread_reads')
     with op.batch_alter_table('thread_follows', schema=None) as batch_op:
         batch_op.drop_index('ix_thread_follows_thread_level')

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from forum.export.rows import ExportFilters
 from forum.extensions import db
-from forum.models import Notification, NotificationPreference, ThreadFollow, User
+from forum.models import Notification, NotificationEvent, NotificationPreference, ThreadFollow, User
 from forum.models._time import utcnow
 from forum.services import livrables, merges, policy, posting, privacy, questions, reports, statuses, tips, votes
 from forum.services.errors import NotFound, ValidationError
@@ -388,3 +388,44 @@ def test_hiding_content_retires_its_unread_notifications_and_their_e_mail(board)
     from forum.services import moderation
     moderation.hide_thread(make_user(role="moderator"), other, "Hors sujet")
     assert bell(author) == 0
+
+
+# --- large audiences: written after the response ------------------------------------------------
+
+def pending_events() -> int:
+    return db.session.scalar(select(func.count()).select_from(NotificationEvent)
+                             .where(NotificationEvent.expanded_at.is_(None)))
+
+
+def test_a_status_change_over_http_answers_before_writing_its_voters_notifications(app, client, login, board):
+    request, voters = request_with_voters(board, 30)
+    moderator = make_user(role="moderator")
+    db.session.commit()
+    login(moderator)
+    app.testing = False  # as in production: the work waits for the response to be sent
+    try:
+        response = client.post(f"/t/{request.id}/statut", data={"status": "a_l_etude", "note": ""})
+        assert response.status_code == 302
+        db.session.expire_all()
+        assert sum(len(told(user)) for user in voters) == 0 and pending_events() == 1
+        response.close()  # the server has sent the body
+    finally:
+        app.testing = True
+    db.session.expire_all()
+    assert all(len(told(user, "status")) == 1 for user in voters) and pending_events() == 0
+
+
+def test_an_event_left_by_a_crash_is_expanded_once_by_the_next_delivery_run(app, board):
+    author = member(board)
+    thread = make_thread(board, author)
+    post = make_post(thread, member(board))
+    db.session.query(Notification).delete()
+    db.session.add(NotificationEvent(kind="reply", actor_id=post.author_id, board_id=board.id, thread_id=thread.id,
+                                     post_id=post.id, created_at=utcnow()))
+    db.session.commit()  # committed with its event, then the worker died before the response left
+    from forum.services.notify import deferred
+    from forum.services.notify.delivery import deliver_pending
+    deliver_pending()
+    assert deferred.expand_pending() == 0  # nothing left: never twice
+    [note] = told(author, "reply")
+    assert note.post_id == post.id and pending_events() == 0

@@ -32,7 +32,7 @@ from forum.models import OutgoingMessage, User
 from forum.models._time import utcnow
 from forum.models.notifications import MESSAGE_OPEN
 from forum.services import mail
-from forum.services.notify import compose
+from forum.services.notify import compose, deferred
 
 log = logging.getLogger(__name__)
 
@@ -333,6 +333,7 @@ def deliver_pending(now: datetime | None = None, limit: int = MESSAGES_PER_RUN) 
     Commits as it goes; never raises for one bad message. Worker code (CLI, Huey task)."""
     fixed = now
     report = DeliveryReport()
+    deferred.expand_pending()  # what a crash left before its notifications were written
     try:
         report.composed = compose.compose_pending(now)
     except Exception:  # noqa: BLE001 - delivery of what is queued goes on

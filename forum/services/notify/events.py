@@ -1,16 +1,29 @@
 """The events the forum tells members about, called by the services in the event's transaction
-(after their flush). Each names its recipients (forum.services.notify.recipients) and leaves the
-rest to fan_out: actor, silenced members, unreachable accounts excluded; nothing for hidden content.
+(after their flush). Each names its audience and leaves the rest to fan_out: actor, silenced
+members, unreachable accounts excluded; nothing for hidden content.
+
+Events told to a few named members (mentions, an accepted answer, « utile » marks) are written at
+once. Those whose audience may be large (a reply's watchers, a request's voters and followers, a
+board's watchers, an editor's representatives, a board's moderators) are recorded as one
+NotificationEvent row in the transaction; in a web request their notifications are written just
+after the response (forum.services.notify.deferred), elsewhere (commands, tests calling services)
+at once. Either way the audience is read by AUDIENCES, from the event's kind and targets.
 """
 from __future__ import annotations
 
-from sqlalchemy import Integer, String, case, literal, select, update
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, has_request_context
+from sqlalchemy import CompoundSelect, Integer, Select, String, case, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from forum.extensions import db
 from forum.models import (
+    Board,
     Livrable,
     Notification,
+    NotificationEvent,
     Post,
     Report,
     RequestMerge,
@@ -26,9 +39,80 @@ from forum.services.notify.fanout import fan_out
 from forum.services.notify.follows import follow_automatically
 from forum.services.notify.mentions import Mention
 
+# Set on the session when the transaction recorded events to expand after the response.
+PENDING_KEY = "notify_events_pending"
+Audience = tuple[Select | CompoundSelect, Select | CompoundSelect | None]
 
-def _visible(thread: Thread, post: Post | None = None) -> bool:
-    return thread.deleted_at is None and (post is None or post.deleted_at is None)
+
+def _visible(thread: Thread | None, post: Post | None = None) -> bool:
+    return thread is not None and thread.deleted_at is None and (post is None or post.deleted_at is None)
+
+
+def _reply_audience(thread: Thread | None, post: Post | None, board: Board | None, excluded: list[int]) -> Audience | None:
+    if not _visible(thread, post):
+        return None
+    return who.watchers(thread), who.ids(*excluded) if excluded else None
+
+
+def _new_thread_audience(thread, post, board, excluded) -> Audience | None:
+    if not _visible(thread, post):
+        return None
+    audience = who.board_watchers(thread.board_id)
+    if thread.kind == "request":
+        audience = who.any_of(audience, who.editor_representatives(thread.board))
+    return audience, who.any_of(who.board_silenced(thread.board_id), who.ids(*excluded))
+
+
+def _status_audience(thread, post, board, excluded) -> Audience | None:
+    if not _visible(thread):
+        return None
+    return (who.any_of(who.voters(thread.id), who.followers(thread), who.editor_representatives(thread.board)),
+            who.silenced(thread))
+
+
+def _merged_audience(thread, post, board, excluded) -> Audience | None:
+    return (who.voters(thread.id), who.silenced(thread)) if thread is not None else None
+
+
+def _livrable_audience(thread, post, board, excluded) -> Audience | None:
+    return (who.editor_representatives(board), None) if board is not None else None
+
+
+def _report_audience(thread, post, board, excluded) -> Audience | None:
+    """Moderators read hidden content: no visibility condition."""
+    return (who.moderators_of(board.id), None) if board is not None else None
+
+
+# kind → its audience from the event's thread, post, board and excluded ids (None: tell no one).
+AUDIENCES: dict[str, Callable[..., Audience | None]] = {
+    "reply": _reply_audience, "new_thread": _new_thread_audience, "status": _status_audience,
+    "merged": _merged_audience, "livrable": _livrable_audience, "report": _report_audience,
+}
+GROUPED = frozenset({"reply"})
+
+
+def record(kind: str, *, actor_id: int | None, excluded: list[int] | None = None, data: dict[str, Any] | None = None,
+           **targets: int | None) -> None:
+    """An event with a possibly large audience: after the response in a web request, else now."""
+    if has_request_context() and current_app.config.get("NOTIFY_AFTER_RESPONSE", True):
+        db.session.add(NotificationEvent(kind=kind, actor_id=actor_id, excluded=excluded or None, data=data,
+                                         created_at=utcnow(), **targets))
+        db.session.info[PENDING_KEY] = True
+        return
+    expand(kind, actor_id, excluded or [], data, targets)
+
+
+def expand(kind: str, actor_id: int | None, excluded: list[int], data: dict[str, Any] | None,
+           targets: dict[str, int | None]) -> None:
+    """Write the notifications of an event (set-based, see fan_out)."""
+    thread = db.session.get(Thread, targets["thread_id"]) if targets.get("thread_id") else None
+    post = db.session.get(Post, targets["post_id"]) if targets.get("post_id") else None
+    board = db.session.get(Board, targets["board_id"]) if targets.get("board_id") else None
+    audience = AUDIENCES[kind](thread, post, board, excluded)
+    if audience is not None:
+        recipients, exclude = audience
+        fan_out(kind, recipients, actor_id=actor_id, exclude=exclude, data=data, group=kind in GROUPED,
+                **{name: value for name, value in targets.items() if value is not None})
 
 
 def _mentioned(post: Post, mentions: list[Mention]) -> None:
@@ -45,12 +129,8 @@ def thread_created(thread: Thread, post: Post, mentions: list[Mention]) -> None:
     """A new thread: its author follows it; the board's watchers (and, for a request, the editor's
     representatives) are told; the members it names too."""
     follow_automatically(thread.author_id, thread.id, "author")
-    audience = who.board_watchers(thread.board_id)
-    if thread.kind == "request":
-        audience = who.any_of(audience, who.editor_representatives(thread.board))
-    fan_out("new_thread", audience, actor_id=thread.author_id,
-            exclude=who.any_of(who.board_silenced(thread.board_id), who.ids(*[m.user_id for m in mentions])),
-            board_id=thread.board_id, thread_id=thread.id, post_id=post.id)
+    record("new_thread", actor_id=thread.author_id, excluded=[m.user_id for m in mentions],
+           board_id=thread.board_id, thread_id=thread.id, post_id=post.id)
     _mentioned(post, mentions)
 
 
@@ -61,9 +141,8 @@ def replied(post: Post, mentions: list[Mention]) -> None:
     follow_automatically(post.author_id, thread.id, "reply")
     if not _visible(thread, post):
         return
-    named = who.ids(*[m.user_id for m in mentions]) if mentions else None
-    fan_out("reply", who.watchers(thread), actor_id=post.author_id, exclude=named, group=True,
-            board_id=thread.board_id, thread_id=thread.id, post_id=post.id)
+    record("reply", actor_id=post.author_id, excluded=[m.user_id for m in mentions],
+           board_id=thread.board_id, thread_id=thread.id, post_id=post.id)
     _mentioned(post, mentions)
 
 
@@ -78,22 +157,18 @@ def edited(post: Post, mentions: list[Mention], before: list[Mention]) -> None:
 def status_changed(change: StatusChange, thread: Thread, actor: User) -> None:
     """A status change or an official answer: voters, followers, the board's watchers and the
     editor's representatives are told (not those who silenced the request)."""
-    if not _visible(thread):
-        return
-    audience = who.any_of(who.voters(thread.id), who.followers(thread), who.editor_representatives(thread.board))
-    fan_out("status", audience, actor_id=actor.id, exclude=who.silenced(thread),
-            data={"from": change.from_status, "to": change.to_status, "official": change.answer_by,
-                  "version": change.version, "change_id": change.id},
-            board_id=thread.board_id, thread_id=thread.id)
+    if _visible(thread):
+        record("status", actor_id=actor.id, board_id=thread.board_id, thread_id=thread.id,
+               data={"from": change.from_status, "to": change.to_status, "official": change.answer_by,
+                     "version": change.version, "change_id": change.id})
 
 
 def merged(merge: RequestMerge, source: Thread, target: Thread, actor: User) -> None:
     """A request merged into another: its voters are told where their vote went and now follow the
     target as voters do (call after the votes were copied)."""
     follow_all_voters(source.id, target.id)
-    fan_out("merged", who.voters(source.id), actor_id=actor.id, exclude=who.silenced(source),
-            data={"target_id": target.id, "target_title": target.title},
-            board_id=source.board_id, thread_id=source.id)
+    record("merged", actor_id=actor.id, board_id=source.board_id, thread_id=source.id,
+           data={"target_id": target.id, "target_title": target.title})
 
 
 def follow_all_voters(source_id: int, target_id: int) -> None:
@@ -124,16 +199,14 @@ def tip_marked_useful(thread: Thread, actor: User) -> None:
 
 
 def livrable_frozen(livrable: Livrable, request_count: int, actor: User) -> None:
-    board = livrable.board
-    fan_out("livrable", who.editor_representatives(board), actor_id=actor.id,
-            data={"title": livrable.title, "count": request_count}, board_id=board.id, livrable_id=livrable.id)
+    record("livrable", actor_id=actor.id, board_id=livrable.board_id, livrable_id=livrable.id,
+           data={"title": livrable.title, "count": request_count})
 
 
 def post_reported(report: Report, post: Post, reporter: User) -> None:
     """Moderators of the board are told (they read hidden content: no visibility condition)."""
-    fan_out("report", who.moderators_of(post.thread.board_id), actor_id=reporter.id,
-            data={"reason": report.reason}, board_id=post.thread.board_id, thread_id=post.thread_id,
-            post_id=post.id, report_id=report.id)
+    record("report", actor_id=reporter.id, board_id=post.thread.board_id, thread_id=post.thread_id,
+           post_id=post.id, report_id=report.id, data={"reason": report.reason})
 
 
 def content_hidden(thread: Thread | None = None, post: Post | None = None) -> None:
