@@ -429,3 +429,16 @@ def test_an_event_left_by_a_crash_is_expanded_once_by_the_next_delivery_run(app,
     assert deferred.expand_pending() == 0  # nothing left: never twice
     [note] = told(author, "reply")
     assert note.post_id == post.id and pending_events() == 0
+
+
+def test_a_grouped_reply_that_waits_for_an_e_mail_again_waits_its_whole_batch_window(app, board):
+    author = member(board)
+    thread = make_thread(board, author)
+    make_post(thread, member(board))
+    [note] = told(author, "reply")
+    note.email_state, note.created_at = "sent", utcnow() - timedelta(days=30)  # mailed a month ago, still unread
+    db.session.flush()
+    make_post(thread, member(board))
+    db.session.refresh(note)
+    assert note.email_state == "pending" and note.count == 2
+    assert utcnow() - note.created_at < timedelta(minutes=1)

@@ -34,6 +34,19 @@ def test_a_commit_that_queued_mail_wakes_the_worker_and_a_rollback_does_not(app)
     assert [task.name for task in huey.pending()] == ["deliver"]
 
 
+def test_a_burst_of_commits_asks_for_one_delivery_run_per_slot(app, monkeypatch):
+    huey = tasks.task_queue(app).huey
+    huey.flush()
+    monkeypatch.setattr(tasks, "_woken_slot", None)
+    moments = iter([1001.0, 1003.0, 1008.5, 1015.0])
+    monkeypatch.setattr(tasks.time, "time", lambda: next(moments))
+    for _ in range(3):  # three replies within seconds: their mail is due in the same 10-second slot
+        tasks.wake_delivery(120)
+    assert huey.pending_count() == 1
+    tasks.wake_delivery(120)  # later: the next slot
+    assert huey.pending_count() == 2
+
+
 def test_a_task_queue_that_is_down_never_breaks_the_request_that_woke_it(app, client, login, caplog):
     app.config["TASK_QUEUE_URL"] = f"redis://127.0.0.1:{free_port(PORTS)}/0"  # nothing listens there
     author, replier = make_user(), make_user()

@@ -5,7 +5,8 @@ voters: one UPDATE, one INSERT … SELECT, one recount), never a Python loop of 
 Rules applied to every event: never to its actor, never to a deleted or currently suspended
 account, never to a member who silenced the thread or board (the callers pass those as `exclude`).
 Replies in a thread and « utile » marks on a tip are grouped while unread: the unread row's count
-grows instead of a new row, and it keeps pointing at the first post the member has not seen.
+grows instead of a new row, and it keeps pointing at the first post the member has not seen; its
+created_at is when it last started waiting for an e-mail (the batch window counts from there).
 Each row's e-mail state follows the member's preference for the kind (immediate → pending, résumé
 → digest, jamais → none); pending rows wake the delivery worker once the transaction commits.
 """
@@ -60,7 +61,9 @@ def fan_out(kind: str, recipients: Select, *, actor_id: int | None, exclude: Sel
             update(Notification).where(unread_same, Notification.user_id.in_(select(User.id).where(*conditions)))
             .values(count=Notification.count + 1, updated_at=now, actor_id=actor_id,
                     email_state=case((Notification.email_state.in_(("pending", "digest")), Notification.email_state),
-                                     else_=email_state_for(Notification.user_id, kind)))
+                                     else_=email_state_for(Notification.user_id, kind)),
+                    # A row that starts waiting for an e-mail again waits its batch window from now.
+                    created_at=case((Notification.email_state == "pending", Notification.created_at), else_=now))
             .execution_options(synchronize_session=False))
         conditions.append(~exists(select(Notification.id).where(unread_same, Notification.user_id == User.id)))
     columns = ["user_id", "kind", *TARGETS, "actor_id", "count", "data", "created_at", "updated_at", "email_state"]

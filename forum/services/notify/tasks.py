@@ -84,13 +84,28 @@ def _register(huey: Huey) -> TaskQueue:
     return TaskQueue(huey, deliver_task, sweep_task)
 
 
+# Wake-ups are rounded up to this many seconds: the commits of one process within one slot ask for
+# one delivery run, not one each (a burst of replies, `seed-demo`).
+WAKE_SLOT_SECONDS = 10
+_wake_lock = threading.Lock()
+_woken_slot: float | None = None
+
+
 def wake_delivery(delay: float) -> None:
     """Ask the worker for a delivery run in `delay` seconds (called after a commit that queued
-    e-mail). Never raises: with the queue down, the sweep delivers within MAIL_SWEEP_SECONDS."""
+    e-mail), rounded up to the next WAKE_SLOT_SECONDS slot, once per slot and process. Never raises:
+    with the queue down, the sweep delivers within MAIL_SWEEP_SECONDS."""
+    global _woken_slot
     try:
         queue = task_queue()
         if delay and delay > 0:
-            queue.deliver.schedule(delay=delay)
+            now = time.time()
+            slot = -(-(now + delay) // WAKE_SLOT_SECONDS) * WAKE_SLOT_SECONDS
+            with _wake_lock:
+                if slot == _woken_slot:
+                    return
+                _woken_slot = slot
+            queue.deliver.schedule(delay=slot - now)
         else:
             queue.deliver()
     except Exception as exc:  # noqa: BLE001 - a web request must not fail for the queue
