@@ -2,14 +2,16 @@
 `write(rows, fmt, **meta)`. Adding a format is adding a module to FORMATS.
 
 meta: title, board (name), generated_at (aware datetime), filters (French text), introduction
-(Markdown source), introduction_html (sanitised, for HTML), with_notes (livrables: note column).
+(Markdown source), introduction_html (sanitised, for HTML), with_notes (livrables: note column),
+evolution (livrables: the services.livrable_diff.LivrableDiff with the previous one, shown by every
+format: a column in CSV, a sheet in XLSX, a key in JSON, a section in Markdown and HTML).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import ModuleType
 
-from forum.export import csv_writer, html_writer, json_writer, markdown_writer, xlsx_writer
+from forum.export import csv_writer, evolution, html_writer, json_writer, markdown_writer, xlsx_writer
 from forum.export.rows import ExportFilters, ExportRow, board_rows, rows_from_livrable, rows_from_ranking
 
 __all__ = ["FORMATS", "ExportFilters", "ExportRow", "UnknownFormat", "board_rows", "get_format",
@@ -53,4 +55,8 @@ def get_format(name: str) -> Format:
 
 def write(rows: list[ExportRow], fmt: str, **meta) -> bytes:
     """The export of `rows` in format `fmt` (raises UnknownFormat)."""
-    return get_format(fmt).module.write(rows, **meta)
+    module = get_format(fmt).module
+    if meta.get("evolution") is not None:
+        lines, otherwise = evolution.row_texts(meta["evolution"])
+        rows = [replace(row, evolution=lines.get(row.id or 0, otherwise)) for row in rows]
+    return module.write(rows, **meta)

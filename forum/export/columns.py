@@ -30,6 +30,7 @@ COLUMNS: list[Column] = [
     Column("Rang", lambda r: r.rank, "int", 7),
     Column("N°", lambda r: r.id, "int", 8),
     Column("Titre", lambda r: r.title, "text", 60),
+    Column("Résumé", lambda r: r.summary, "text", 80),
     Column("Statut", lambda r: r.status_label, "text", 20),
     Column("Score", lambda r: r.score, "int", 8),
     Column("Votes", lambda r: r.votes, "int", 8),
@@ -44,12 +45,14 @@ COLUMNS: list[Column] = [
     Column("Créée le", lambda r: local(r.created_at), "date", 12),
     Column("Dernière activité", lambda r: local(r.last_activity_at), "datetime", 17),
     Column("Lien", lambda r: r.link, "url", 45),
-    Column("Dernière réponse officielle", lambda r: r.latest_answer, "text", 60),
+    Column("Dernière réponse officielle", lambda r: r.answer_text, "text", 60),
     Column("Réponse de", lambda r: r.latest_answer_origin, "text", 12),
     Column("Version cible", lambda r: r.target_version, "text", 12),
 ]
-NOTE_COLUMN = Column("Note de la fédération", lambda r: r.note, "text", 50)
+NOTE_COLUMN = Column("Note de la fédération", lambda r: r.note_plain, "text", 50)
+EVOLUTION_COLUMN = Column("Évolution", lambda r: r.evolution, "text", 40)
 
 
-def columns_for(with_notes: bool) -> list[Column]:
-    return [*COLUMNS, NOTE_COLUMN] if with_notes else COLUMNS
+def columns_for(with_notes: bool, with_evolution: bool = False) -> list[Column]:
+    """The columns of a board export, plus the note and évolution columns of a livrable."""
+    return [*COLUMNS, *([EVOLUTION_COLUMN] if with_evolution else []), *([NOTE_COLUMN] if with_notes else [])]

@@ -23,7 +23,7 @@ def _cell(value, kind: str) -> str:
 
 
 def write(rows: list[ExportRow], **meta) -> bytes:
-    columns = columns_for(bool(meta.get("with_notes")))
+    columns = columns_for(bool(meta.get("with_notes")), meta.get("evolution") is not None)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow([column.header for column in columns])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import render_template
 
+from forum.export import evolution
 from forum.export.rows import ExportRow
 
 CONTENT_TYPE = "text/html; charset=utf-8"
@@ -12,4 +13,4 @@ EXTENSION = "html"
 
 def write(rows: list[ExportRow], **meta) -> bytes:
     return render_template("export/print.html", rows=rows, meta=meta,
-                           with_notes=bool(meta.get("with_notes"))).encode("utf-8")
+                           with_notes=bool(meta.get("with_notes")), evolution=evolution).encode("utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from forum.export import evolution
 from forum.export.rows import ExportRow
 
 CONTENT_TYPE = "application/json; charset=utf-8"
@@ -16,7 +17,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 def row_dict(row: ExportRow, with_notes: bool = False) -> dict:
     data = {
-        "rank": row.rank, "id": row.id, "title": row.title, "status": row.status,
+        "rank": row.rank, "id": row.id, "title": row.title, "summary": row.summary, "status": row.status,
         "status_label": row.status_label, "score": row.score, "votes": row.votes,
         "votes_by_importance": dict(row.by_importance), "uncounted_votes": row.uncounted_votes,
         "structures": row.structures, "professions": row.profession_count,
@@ -28,6 +29,8 @@ def row_dict(row: ExportRow, with_notes: bool = False) -> dict:
     }
     if with_notes:
         data["note"] = row.note
+    if row.evolution is not None:
+        data["evolution"] = row.evolution
     return data
 
 
@@ -38,4 +41,6 @@ def write(rows: list[ExportRow], **meta) -> bytes:
         "filters": meta.get("filters"), "introduction": meta.get("introduction"),
         "count": len(rows), "requests": [row_dict(row, with_notes) for row in rows],
     }
+    if meta.get("evolution") is not None:
+        document["evolution"] = {"summary": evolution.heading(meta["evolution"]), **evolution.as_dict(meta["evolution"])}
     return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from forum.export.summaries import markdown_text, summaries, text_of
 from forum.extensions import db
 from forum.models import IMPORTANCES, STATUSES, Board, Livrable, LivrableItem, StatusChange
 from forum.models.threads import slugify
@@ -102,6 +103,12 @@ class ExportRow:
     note: str | None = None
     position: int | None = None
     extra: dict = field(default_factory=dict)
+    # Plain text (exports.summaries): what the request asks, its answer and note without Markdown.
+    summary: str = ""
+    latest_answer_text: str | None = None
+    note_text: str | None = None
+    # The line of the « Évolution » column (livrables: export.evolution), None for board exports.
+    evolution: str | None = None
 
     @property
     def status_label(self) -> str:
@@ -110,6 +117,15 @@ class ExportRow:
     @property
     def profession_count(self) -> int:
         return len(self.professions)
+
+    @property
+    def answer_text(self) -> str | None:
+        """The official answer without Markdown (the source itself for rows built by hand)."""
+        return self.latest_answer_text if self.latest_answer_text is not None else self.latest_answer
+
+    @property
+    def note_plain(self) -> str | None:
+        return self.note_text if self.note_text is not None else self.note
 
     @property
     def latest_answer_origin(self) -> str:
@@ -160,6 +176,7 @@ def rows_from_ranking(ranked: list[RankedRow], filters: ExportFilters | None = N
     ranked = [row for row in ranked
               if filters.keeps(row.thread.created_at, row.thread.last_activity_at, row.score)]
     versions = target_versions([row.thread.id for row in ranked])
+    asks = summaries([row.thread.id for row in ranked])
     rows = []
     for row in ranked:
         thread, answer = row.thread, row.last_answer
@@ -169,7 +186,8 @@ def rows_from_ranking(ranked: list[RankedRow], filters: ExportFilters | None = N
             structures=row.structure_count, professions=list(row.professions), regions=list(row.regions),
             created_at=thread.created_at, last_activity_at=thread.last_activity_at, link=link(thread.id, thread.title),
             latest_answer=answer.note if answer else None, latest_answer_by=answer.answer_by if answer else None,
-            target_version=versions.get(thread.id)))
+            target_version=versions.get(thread.id), summary=asks.get(thread.id, ""),
+            latest_answer_text=(text_of(answer.note_html) or None) if answer and answer.note else None))
     return rows
 
 
@@ -181,10 +199,12 @@ def board_rows(board: Board, filters: ExportFilters | None = None) -> list[Expor
 def rows_from_livrable(livrable: Livrable) -> list[ExportRow]:
     """Rows of a frozen livrable, from its snapshot only: later votes or edits change nothing."""
     link = link_builder()
-    return [_item_row(item, link) for item in livrable.items if item.included]
+    items = [item for item in livrable.items if item.included]
+    asks = summaries([item.thread_id for item in items if item.thread_id], at=livrable.frozen_at)
+    return [_item_row(item, link, asks.get(item.thread_id or 0, "")) for item in items]
 
 
-def _item_row(item: LivrableItem, link: Callable[[int | None, str], str]) -> ExportRow:
+def _item_row(item: LivrableItem, link: Callable[[int | None, str], str], summary: str) -> ExportRow:
     title = item.title or ""
     return ExportRow(
         rank=item.rank, id=item.thread_id, title=title, status=item.status or "", score=item.score or 0,
@@ -194,4 +214,6 @@ def _item_row(item: LivrableItem, link: Callable[[int | None, str], str]) -> Exp
         regions=[(label, count) for label, count in item.regions or []],
         created_at=item.request_created_at, last_activity_at=item.last_activity_at, link=link(item.thread_id, title),
         latest_answer=item.latest_answer, latest_answer_by=item.latest_answer_by, target_version=item.target_version,
-        note=item.note_source, position=item.position)
+        note=item.note_source, position=item.position, summary=summary,
+        latest_answer_text=markdown_text(item.latest_answer),
+        note_text=(text_of(item.note_html) or None) if item.note_source else None)

@@ -3,6 +3,7 @@ dates, every text cell neutralised and typed as text so nothing is ever evaluate
 from __future__ import annotations
 
 import io
+import re
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -10,9 +11,11 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from forum.export import evolution
 from forum.export.columns import columns_for
 from forum.export.rows import PARIS, ExportRow
 from forum.export.safety import neutralise
+from forum.export.summaries import text_of
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXTENSION = "xlsx"
@@ -21,7 +24,7 @@ _BOLD = Font(bold=True)
 
 
 def write(rows: list[ExportRow], **meta) -> bytes:
-    columns = columns_for(bool(meta.get("with_notes")))
+    columns = columns_for(bool(meta.get("with_notes")), meta.get("evolution") is not None)
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Demandes")
     for index, column in enumerate(columns, start=1):
@@ -33,6 +36,8 @@ def write(rows: list[ExportRow], **meta) -> bytes:
     kinds = [column.kind for column in columns]
     for row in rows:
         sheet.append([_cell(sheet, column.value(row), kind) for column, kind in zip(columns, kinds, strict=True)])
+    if meta.get("evolution") is not None:
+        _evolution_sheet(book, meta["evolution"])
     _about_sheet(book, meta)
     buffer = io.BytesIO()
     book.save(buffer)
@@ -72,9 +77,32 @@ def _about_sheet(book: Workbook, meta: dict) -> None:
     generated = meta.get("generated_at")
     lines = [("Titre", meta.get("title")), ("Forum", meta.get("board")),
              ("Généré le", generated.astimezone(PARIS).strftime("%d/%m/%Y %H:%M") if generated else None),
-             ("Sélection", meta.get("filters")), ("Introduction", meta.get("introduction")),
+             ("Sélection", meta.get("filters")), ("Introduction", _introduction(meta)),
              ("Lecture", "Score = somme, par structure, des points de ses votants (utile 1, important 2, "
                          "bloquant 3), plafonnée à 10 par structure. Données agrégées uniquement.")]
     for label, value in lines:
         if value:
             sheet.append([_header(sheet, label), _text(sheet, str(value))])
+
+
+def _introduction(meta: dict) -> str | None:
+    """The introduction as text, one paragraph a line (no Markdown marks)."""
+    if not meta.get("introduction_html"):
+        return meta.get("introduction")
+    blocks = re.split(r"</(?:p|li|h[1-6]|blockquote|pre)>", str(meta["introduction_html"]))
+    return "\n".join(filter(None, (text_of(block) for block in blocks))) or None
+
+
+def _evolution_sheet(book: Workbook, diff) -> None:
+    """« Évolution »: what changed since the previous livrable, one request a line."""
+    sheet = book.create_sheet("Évolution")
+    for letter, width in zip("ABCDEF", (26, 8, 60, 30, 22, 22), strict=True):
+        sheet.column_dimensions[letter].width = width
+    sheet.append([_text(sheet, evolution.heading(diff))])
+    sheet.append([_header(sheet, text) for text in ("Changement", "N°", "Titre", "Détail", "Statut précédent",
+                                                    "Statut")])
+    for label, changes, kind in evolution.sections(diff):
+        for change in changes:
+            sheet.append([_text(sheet, label), change.thread_id, _text(sheet, change.title),
+                          _text(sheet, evolution.change_text(kind, change)),
+                          _text(sheet, change.previous_status_label), _text(sheet, change.status_label)])

@@ -1,5 +1,6 @@
 """The lifecycle of a request: status changes with their history and official answers.
 
+An official answer may also come without a status change (answer_officially), under the same rule.
 Moderators set any status; the board's editor representative only `planifiee`, `livree`,
 `deja_possible` and `refusee`, on its own editor's boards (policy.can_set_status). `doublon` is set
 only by a merge (services.merges), so its votes always move with it.
@@ -77,6 +78,34 @@ def set_status(actor: User, thread: Thread, status: str, note: str | None = None
         raise ValidationError("note", "Une réponse officielle doit contenir un texte.")
     if status == thread.status and not note and version in (None, thread_version(thread)):
         raise ValidationError("status", "La demande a déjà ce statut : ajoutez une note ou choisissez un autre statut.")
+    return _record(actor, thread, status, note, version, official)
+
+
+def answer_officially(actor: User, thread: Thread, note: str | None) -> StatusChange:
+    """Give an official answer without changing the status (« nous l'étudions »): a StatusChange from
+    and to the current status, answered by the editor when `actor` represents the board's editor,
+    else by the federation; voters and followers are told as for a status change.
+
+    Raises NotFound (deleted request), PermissionDenied (not a moderator of the board nor its
+    editor), Conflict (not a request, or merged into another), ValidationError("note", …) (empty
+    or bad note).
+    """
+    if thread.deleted_at is not None:
+        raise NotFound("Cette demande a été supprimée.")
+    require(actor, Action.SET_STATUS, thread)
+    if thread.kind != "request":
+        raise Conflict("Seules les demandes d'évolution reçoivent une réponse officielle.")
+    if thread.status == "doublon":
+        raise Conflict("Cette demande a été fusionnée dans une autre : répondez sur la demande d'origine.")
+    note = clean_note(note)
+    if not note:
+        raise ValidationError("note", "Écrivez le texte de la réponse officielle.")
+    return _record(actor, thread, thread.status, note, None, official=True)
+
+
+def _record(actor: User, thread: Thread, status: str, note: str | None, version: str | None,
+            official: bool) -> StatusChange:
+    """Add the StatusChange, move the request, tell its followers, reindex it and write the journal."""
     change = StatusChange(
         thread_id=thread.id, actor_id=actor.id, from_status=thread.status, to_status=status, note=note,
         note_html=render_markdown(note) if note else None, version=version, created_at=utcnow(),

@@ -85,7 +85,8 @@ def _change_entry(change: StatusChange, thread: Thread) -> tuple[str, str, str, 
     else:
         title = f"{status} : {thread.title}"
     before = STATUSES.get(change.from_status or "", change.from_status or "—")
-    html = Markup("<p>Statut : {} → {}</p>").format(before, status)
+    html = (Markup("<p>Statut inchangé : {}</p>").format(status) if change.from_status == change.to_status
+            else Markup("<p>Statut : {} → {}</p>").format(before, status))
     if change.version:
         html += Markup("<p>Version : {}</p>").format(change.version)
     html += Markup(change.note_html or "")  # sanitised by render_markdown when stored

@@ -10,6 +10,7 @@ from flask_login import login_required
 
 from forum import export
 from forum.export.rows import PARIS
+from forum.export.summaries import summaries
 from forum.extensions import db
 from forum.models._time import utcnow
 from forum.services import boards as board_service
@@ -89,7 +90,8 @@ def show(livrable_id: int):
     livrable = livrables.get_livrable(current_member(), livrable_id)
     if not livrable.is_frozen:
         return _render_draft(livrable, DraftForm(data={"introduction": livrable.introduction_source}))
-    return render_template("livrables/show.html", livrable=livrable, diff=diff_with_previous(livrable),
+    asks = summaries([item.thread_id for item in livrable.items if item.thread_id], at=livrable.frozen_at)
+    return render_template("livrables/show.html", livrable=livrable, diff=diff_with_previous(livrable), summaries=asks,
                            formats=export.FORMATS, ack_form=ActionForm(),
                            can_acknowledge=can(current_member(), Action.ACKNOWLEDGE_LIVRABLE, livrable))
 
@@ -147,5 +149,5 @@ def download(livrable_id: int, fmt: str):
                         board=livrable.board.name, generated_at=livrable.frozen_at,
                         filters=export.ExportFilters.from_dict(livrable.filters).describe(),
                         introduction=livrable.introduction_source, introduction_html=livrable.introduction_html,
-                        with_notes=True)
+                        with_notes=True, evolution=diff_with_previous(livrable))
     return _download(data, fmt_, f"livrable-{livrable.board.slug}-{livrable.number}")

@@ -43,6 +43,12 @@ class StatusForm(FlaskForm):
         return self
 
 
+class OfficialAnswerForm(FlaskForm):
+    """An official answer that leaves the status as it is; an empty note is refused by the service."""
+    note = TextAreaField("Réponse officielle (Markdown)", render_kw={"rows": 5})
+    submit = SubmitField("Publier la réponse officielle")
+
+
 class MergeForm(FlaskForm):
     target_id = IntegerField("Numéro de la demande d'origine (celle qui reste)",
                              validators=[Optional(), id_range("Indiquez le numéro d'une demande existante.")])

@@ -10,7 +10,7 @@ from forum.services import boards as board_service
 from forum.services import merges, ranking, reading, statuses, votes
 from forum.services.policy import Action, require
 from forum.web.paging import page_arg
-from forum.web.request_forms import ActionForm, MergeForm, StatusForm, VoteForm
+from forum.web.request_forms import ActionForm, MergeForm, OfficialAnswerForm, StatusForm, VoteForm
 from forum.web.submit import current_member, form_status, require_csrf, submit
 from forum.web.threads import thread_url
 
@@ -71,6 +71,20 @@ def set_status(thread_id: int):
     elif request.method == "GET":
         require(current_member(), Action.SET_STATUS, thread)
     return render_template("requests/status_form.html", thread=thread, form=form), form_status(form)
+
+
+@bp.route("/t/<int:thread_id>/reponse-officielle", methods=["GET", "POST"])
+@login_required
+def answer_officially(thread_id: int):
+    thread = reading.get_live_thread(thread_id)
+    form = OfficialAnswerForm()
+    if form.validate_on_submit():
+        if change := submit(form, lambda: statuses.answer_officially(current_member(), thread, form.note.data)):
+            flash("Réponse officielle publiée ; le statut de la demande n'a pas changé.", "success")
+            return redirect(thread_url(thread, anchor=f"reponse-{change.id}"))
+    elif request.method == "GET":
+        require(current_member(), Action.SET_STATUS, thread)
+    return render_template("requests/answer_form.html", thread=thread, form=form), form_status(form)
 
 
 @bp.route("/t/<int:thread_id>/fusionner", methods=["GET", "POST"])

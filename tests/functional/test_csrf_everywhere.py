@@ -51,6 +51,7 @@ EXPECTED = {
     "/t/<int:thread_id>/vote": (LOGIN, CSRF),
     "/t/<int:thread_id>/vote/retirer": (LOGIN, CSRF),
     "/t/<int:thread_id>/statut": (LOGIN, CSRF),
+    "/t/<int:thread_id>/reponse-officielle": (LOGIN, CSRF),
     "/t/<int:thread_id>/fusionner": (LOGIN, CSRF),
     "/t/<int:thread_id>/utile": (LOGIN, CSRF),
     "/t/<int:thread_id>/utile/retirer": (LOGIN, CSRF),

@@ -30,6 +30,7 @@ from forum import create_app, search
 from forum.config import TestConfig
 from forum.export import ExportFilters
 from forum.export.safety import is_dangerous
+from forum.export.summaries import markdown_text
 from forum.extensions import db
 from forum.models.accounts import STRUCTURE_NAME_MAX
 from forum.services import accounts, livrables, posting, reports, statuses
@@ -290,14 +291,17 @@ def _check_markdown(data: bytes, seed: Seed, with_notes: bool) -> None:
     rendered = audit(markdown.markdown(data.decode("utf-8"), extensions=["tables"],
                                         extension_configs={"tables": {"use_align_attribute": True}}))
     assert rendered.findings == []
-    assert not {tag for tag, _ in rendered.elements} - {"h1", "h2", "h3", "p", "ul", "li", "table", "thead",
-                                                         "tbody", "tr", "th", "td", "a", "br"}
+    # The introduction is the federation's Markdown, kept as written; each request's summary is a quote.
+    assert not {tag for tag, _ in rendered.elements} - {"h1", "h2", "h3", "h4", "h5", "h6", "p", "ul", "ol", "li",
+                                                         "table", "thead", "tbody", "tr", "th", "td", "a", "br",
+                                                         "blockquote", "em", "strong", "code", "pre", "hr"}
 
 
 def _check_html(data: bytes, seed: Seed, with_notes: bool) -> None:
     page = audit(data.decode("utf-8"))
     assert page.findings == []
-    shown = [seed.title, seed.note] if with_notes else [seed.title]
+    # The federation's note is Markdown: the printable page shows it rendered, as text.
+    shown = [seed.title, markdown_text(seed.note) or ""] if with_notes else [seed.title]
     assert [text for text in shown if not page.shows(text)] == []
 
 
