@@ -8,6 +8,7 @@ from sqlalchemy import and_, exists, func, not_, or_, select
 from forum.extensions import db
 from forum.models import Post, Thread
 from forum.search.analysis import STOP_WORDS, fold, words
+from forum.search.documents import plain_text
 from forum.search.parsing import Item, ParsedQuery
 from forum.search.plan import SimilarPlan
 
@@ -76,12 +77,13 @@ def search_database(parsed: ParsedQuery, filters: dict, page: int, per_page: int
 
 
 def bodies(thread_ids: list[int]) -> dict[int, list[str]]:
-    """Visible posts' source text of the given threads, in order (for excerpts)."""
+    """Visible posts' text of the given threads, in order (for excerpts): their sanitised HTML as
+    plain text, like the index holds, so no Markdown mark (`**`, `[…](…)`, `#`) shows raw."""
     out: dict[int, list[str]] = {tid: [] for tid in thread_ids}
     if thread_ids:
-        for thread_id, source in db.session.execute(
-                select(Post.thread_id, Post.body_source)
+        for thread_id, html in db.session.execute(
+                select(Post.thread_id, Post.body_html)
                 .where(Post.thread_id.in_(thread_ids), Post.deleted_at.is_(None))
                 .order_by(Post.thread_id, Post.is_first.desc(), Post.id)):
-            out[thread_id].append(source)
+            out[thread_id].append(plain_text(html))
     return out

@@ -1,14 +1,18 @@
 """Evolution requests: the ranked page, votes, statuses, merges. Views parse, call a service, commit."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request
+from collections.abc import Callable
+
+from flask import Blueprint, flash, g, jsonify, redirect, render_template, request
 from flask_login import login_required
 
 from forum.extensions import db
 from forum.models import STATUSES, Thread
 from forum.services import boards as board_service
 from forum.services import merges, ranking, reading, statuses, votes
+from forum.services.errors import DomainError
 from forum.services.policy import Action, require
+from forum.services.thread_extras import thread_extras
 from forum.web.paging import page_arg
 from forum.web.request_forms import ActionForm, MergeForm, OfficialAnswerForm, StatusForm, VoteForm
 from forum.web.submit import current_member, form_status, require_csrf, submit
@@ -37,12 +41,8 @@ def vote(thread_id: int):
     thread = reading.get_live_thread(thread_id)
     form = VoteForm()
     require_csrf(form)
-    your_vote = votes.cast_vote(current_member(), thread, form.importance.data or "").importance
-    db.session.commit()  # expires the vote: another tab may withdraw it as soon as this commits
-    if request.accept_mimetypes.best == "application/json":
-        return jsonify(score=thread.score, vote_count=thread.vote_count, your_vote=your_vote)
-    flash("Votre vote est enregistré.", "success")
-    return redirect(thread_url(thread, anchor="votes"))
+    return _vote_action(thread, lambda: votes.cast_vote(current_member(), thread, form.importance.data or ""),
+                        "Votre vote est enregistré.")
 
 
 @bp.post("/t/<int:thread_id>/vote/retirer")
@@ -50,12 +50,35 @@ def vote(thread_id: int):
 def withdraw_vote(thread_id: int):
     thread = reading.get_live_thread(thread_id)
     require_csrf(ActionForm())
-    votes.withdraw_vote(current_member(), thread)
-    db.session.commit()
-    if request.accept_mimetypes.best == "application/json":
-        return jsonify(score=thread.score, vote_count=thread.vote_count, your_vote=None)
-    flash("Votre vote est retiré.", "success")
+    return _vote_action(thread, lambda: votes.withdraw_vote(current_member(), thread), "Votre vote est retiré.")
+
+
+def _vote_action(thread: Thread, action: Callable[[], object], message: str):
+    """Run a vote service and commit. Without script: flash and back to the panel (a refusal goes to
+    the French error page). For votes.js (Accept: application/json): the panel as a reload would show
+    it, with the message to show next to it, or the refusal's message and status."""
+    script = request.accept_mimetypes.best == "application/json"
+    try:
+        action()
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        if not script:
+            raise
+        return _panel_answer(thread, error.message, error.status_code, error={
+            "status": error.status_code, "message": error.message, "request_id": g.get("request_id")})
+    if script:
+        return _panel_answer(thread, message)
+    flash(message, "success")
     return redirect(thread_url(thread, anchor="votes"))
+
+
+def _panel_answer(thread: Thread, message: str, status: int = 200, **extra: object):
+    """The vote panel rendered by the page's own template, and its figures, as JSON for votes.js."""
+    panel = thread_extras(thread, current_member())["requests_panel"]
+    html = render_template("requests/_vote_panel.html", thread=thread, requests_panel=panel)
+    return jsonify(score=panel.figures.score, vote_count=panel.figures.vote_count, your_vote=panel.your_vote,
+                   message=message, panel=html, **extra), status
 
 
 @bp.route("/t/<int:thread_id>/statut", methods=["GET", "POST"])

@@ -95,10 +95,10 @@ def test_vote_form_post_redirects_back_and_json_answers(app, client, login):
     assert response.status_code == 302 and f"/t/{request.id}" in response.headers["Location"]
     response = client.post(f"/t/{request.id}/vote", data={"importance": "bloquant"},
                            headers={"Accept": "application/json"})
-    assert response.get_json() == {"score": 3, "vote_count": 1, "your_vote": "bloquant"}
+    assert response.get_json().items() >= {"score": 3, "vote_count": 1, "your_vote": "bloquant"}.items()
     assert vote_count(request) == 1
     response = client.post(f"/t/{request.id}/vote/retirer", headers={"Accept": "application/json"})
-    assert response.get_json() == {"score": 0, "vote_count": 0, "your_vote": None}
+    assert response.get_json().items() >= {"score": 0, "vote_count": 0, "your_vote": None}.items()
     assert member.id and vote_count(request) == 0
 
 
