@@ -9,8 +9,8 @@ same transaction, counted with the request locked (ranking.refresh_scores).
 from __future__ import annotations
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from forum.db_upsert import upsert_insert
 from forum.extensions import db
 from forum.models import IMPORTANCES, STATUSES, Thread, User, Vote
 from forum.models._time import utcnow
@@ -85,10 +85,9 @@ def _upsert_vote(user_id: int, thread_id: int, importance: str) -> None:
     """Insert the vote, or give the existing one this importance (unchanged when it already has
     it), in one statement: a concurrent insert, change or withdrawal of the same vote cannot make
     it fail."""
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     now = utcnow()
-    statement = insert(Vote).values(thread_id=thread_id, user_id=user_id, importance=importance,
-                                    created_at=now, updated_at=now)
+    statement = upsert_insert(Vote).values(thread_id=thread_id, user_id=user_id, importance=importance,
+                                           created_at=now, updated_at=now)
     db.session.execute(statement.on_conflict_do_update(
         index_elements=[Vote.thread_id, Vote.user_id],
         set_={"importance": statement.excluded.importance, "updated_at": statement.excluded.updated_at},

@@ -15,8 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, has_request_context
-from sqlalchemy import CompoundSelect, Integer, Select, String, case, literal, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import CompoundSelect, Select, case, update
 
 from forum.extensions import db
 from forum.models import (
@@ -29,11 +28,10 @@ from forum.models import (
     RequestMerge,
     StatusChange,
     Thread,
-    ThreadFollow,
     User,
-    Vote,
 )
-from forum.models._time import UTCDateTime, utcnow
+from forum.models._time import utcnow
+from forum.services.notify import follows
 from forum.services.notify import recipients as who
 from forum.services.notify.fanout import fan_out
 from forum.services.notify.follows import follow_automatically
@@ -166,19 +164,9 @@ def status_changed(change: StatusChange, thread: Thread, actor: User) -> None:
 def merged(merge: RequestMerge, source: Thread, target: Thread, actor: User) -> None:
     """A request merged into another: its voters are told where their vote went and now follow the
     target as voters do (call after the votes were copied)."""
-    follow_all_voters(source.id, target.id)
+    follows.follow_voters_of(source.id, target.id)
     record("merged", actor_id=actor.id, board_id=source.board_id, thread_id=source.id,
            data={"target_id": target.id, "target_title": target.title})
-
-
-def follow_all_voters(source_id: int, target_id: int) -> None:
-    """Voters of `source_id` follow `target_id` at the voter's level, unless they follow it already."""
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    rows = select(Vote.user_id, literal(target_id, Integer), literal("normal", String), literal("vote", String),
-                  literal(utcnow(), UTCDateTime)).where(Vote.thread_id == source_id)
-    db.session.execute(insert(ThreadFollow).from_select(
-        ["user_id", "thread_id", "level", "reason", "created_at"], rows)
-        .on_conflict_do_nothing(index_elements=[ThreadFollow.user_id, ThreadFollow.thread_id]))
 
 
 def voted(user: User, thread: Thread) -> None:

@@ -28,14 +28,18 @@ from forum.services.notify.recipients import reachable
 TARGETS = ("board_id", "thread_id", "post_id", "livrable_id", "report_id")
 
 
-def email_state_for(user_id_column, kind: str):
-    """SQL: the e-mail state a new notification of `kind` gets from its member's preference."""
-    delivery = func.coalesce(
-        select(NotificationPreference.delivery)
-        .where(NotificationPreference.user_id == user_id_column, NotificationPreference.kind == kind)
-        .scalar_subquery(),
-        DEFAULT_EMAIL_DELIVERY[kind])
+def _email_state(chosen_delivery, kind: str):
+    """SQL: the e-mail state a notification of `kind` gets from its member's chosen delivery
+    (NULL: the kind's default)."""
+    delivery = func.coalesce(chosen_delivery, DEFAULT_EMAIL_DELIVERY[kind])
     return case((delivery == "immediate", "pending"), (delivery == "digest", "digest"), else_="none")
+
+
+def email_state_for(user_id_column, kind: str):
+    """SQL: the e-mail state of a notification of `kind` for the member `user_id_column` names."""
+    return _email_state(select(NotificationPreference.delivery)
+                        .where(NotificationPreference.user_id == user_id_column, NotificationPreference.kind == kind)
+                        .scalar_subquery(), kind)
 
 
 def _int(value: int | None):
@@ -67,12 +71,11 @@ def fan_out(kind: str, recipients: Select, *, actor_id: int | None, exclude: Sel
             .execution_options(synchronize_session=False))
         conditions.append(~exists(select(Notification.id).where(unread_same, Notification.user_id == User.id)))
     columns = ["user_id", "kind", *TARGETS, "actor_id", "count", "data", "created_at", "updated_at", "email_state"]
-    chosen = aliased(NotificationPreference)
-    delivery = func.coalesce(chosen.delivery, DEFAULT_EMAIL_DELIVERY[kind])
+    chosen = aliased(NotificationPreference)  # an outer join: one lookup per recipient, not two subqueries
     rows = (select(User.id, literal(kind, String), *(_int(targets.get(name)) for name in TARGETS), _int(actor_id),
                    literal(1, Integer), literal(data, JSON) if data is not None else null(),
                    literal(now, UTCDateTime), literal(now, UTCDateTime),
-                   case((delivery == "immediate", "pending"), (delivery == "digest", "digest"), else_="none"))
+                   _email_state(chosen.delivery, kind))
             .outerjoin(chosen, and_(chosen.user_id == User.id, chosen.kind == kind)).where(*conditions))
     db.session.execute(insert(Notification).from_select(columns, rows))
     wake_delivery_after_commit()

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import String, case, delete, func, literal, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Integer, String, case, delete, func, literal, select
 
+from forum.db_upsert import upsert_insert
 from forum.extensions import db
 from forum.models import Board, BoardFollow, Post, Thread, ThreadFollow, User, Vote
 from forum.models._time import UTCDateTime, utcnow
@@ -22,10 +22,6 @@ from forum.services.policy import Action, require
 LEVEL_MESSAGE = "Choisissez un niveau de suivi : suivre, normal ou silencieux."
 # Level given by each automatic follow.
 AUTOMATIC_LEVELS = {"author": "watching", "reply": "watching", "vote": "normal"}
-
-
-def _insert():
-    return postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def clean_level(level: str | None) -> str:
@@ -39,14 +35,14 @@ def follow_automatically(user_id: int | None, thread_id: int, reason: str) -> No
     follow on it, whatever its level: one statement, safe against a concurrent follow."""
     if user_id is None:
         return
-    statement = _insert()(ThreadFollow).values(user_id=user_id, thread_id=thread_id, level=AUTOMATIC_LEVELS[reason],
-                                               reason=reason, created_at=utcnow())
+    statement = upsert_insert(ThreadFollow).values(user_id=user_id, thread_id=thread_id,
+                                                   level=AUTOMATIC_LEVELS[reason], reason=reason, created_at=utcnow())
     db.session.execute(statement.on_conflict_do_nothing(index_elements=[ThreadFollow.user_id, ThreadFollow.thread_id]))
 
 
 def _set(model, key_column, key: int, user: User, level: str, **extra) -> None:
-    statement = _insert()(model).values(user_id=user.id, level=level, created_at=utcnow(),
-                                        **{key_column.key: key}, **extra)
+    statement = upsert_insert(model).values(user_id=user.id, level=level, created_at=utcnow(),
+                                            **{key_column.key: key}, **extra)
     db.session.execute(statement.on_conflict_do_update(
         index_elements=[model.user_id, key_column], set_={"level": level, **extra}))
 
@@ -122,7 +118,6 @@ def followed_boards(user: User) -> list[BoardFollow]:
 def follow_everything_written_and_voted() -> None:
     """The automatic follows of content written without the services (`import-dataset`): authors
     and repliers follow their threads, voters their requests; existing follows are kept."""
-    insert = _insert()
     now = utcnow()
     first = func.min(case((Post.is_first, 0), else_=1))
     written = (select(Post.author_id, Post.thread_id, literal("watching", String),
@@ -132,5 +127,14 @@ def follow_everything_written_and_voted() -> None:
                    literal(now, UTCDateTime)).where(Vote.user_id.is_not(None))
     columns = ["user_id", "thread_id", "level", "reason", "created_at"]
     for rows in (written, voted):
-        db.session.execute(insert(ThreadFollow).from_select(columns, rows)
+        db.session.execute(upsert_insert(ThreadFollow).from_select(columns, rows)
                            .on_conflict_do_nothing(index_elements=[ThreadFollow.user_id, ThreadFollow.thread_id]))
+
+
+def follow_voters_of(source_id: int, target_id: int) -> None:
+    """Voters of `source_id` (a request merged into `target_id`) follow the target as voters do,
+    unless they follow it already: one statement."""
+    rows = select(Vote.user_id, literal(target_id, Integer), literal(AUTOMATIC_LEVELS["vote"], String),
+                  literal("vote", String), literal(utcnow(), UTCDateTime)).where(Vote.thread_id == source_id)
+    db.session.execute(upsert_insert(ThreadFollow).from_select(["user_id", "thread_id", "level", "reason", "created_at"], rows)
+                       .on_conflict_do_nothing(index_elements=[ThreadFollow.user_id, ThreadFollow.thread_id]))

@@ -9,9 +9,9 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import event
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from forum.db_upsert import upsert_insert
 from forum.extensions import db
 from forum.models import OutgoingMessage, User
 from forum.models._time import utcnow
@@ -32,9 +32,8 @@ def queue_message(user: User, kind: str, idempotency_key: str, subject: str, bod
     """Write one message to the outbox (the caller commits). `idempotency_key` names the message
     for good (e.g. "letter:weekly:2026-11-30:42"): queuing it again does nothing and returns False.
     """
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     now = utcnow()
-    statement = insert(OutgoingMessage).values(
+    statement = upsert_insert(OutgoingMessage).values(
         user_id=user.id, to_address=user.email, kind=kind, idempotency_key=idempotency_key,
         subject=subject[:250], body_text=body_text, body_html=body_html,
         unsubscribe_url=unsubscribe_url(user.id, unsubscribe_scope), state="pending", attempts=0,

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from sqlalchemy import Select, bindparam, case, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
+from forum.db_upsert import upsert_insert
 from forum.extensions import db
 from forum.models import Board, BoardFollow, Post, Thread, ThreadFollow, ThreadRead, User
 from forum.models._time import utcnow
@@ -110,9 +110,9 @@ def mark_read(user: User, thread: Thread, last_post_id_shown: int, known: Thread
     seen = (select(func.count(Post.id))
             .where(*_replies(thread.id), Post.deleted_at.is_(None), Post.id <= last_post_id_shown)
             .scalar_subquery())
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(ThreadRead).values(user_id=user.id, thread_id=thread.id, last_read_post_id=last_post_id_shown,
-                                          seen_reply_count=seen, read_at=utcnow())
+    statement = upsert_insert(ThreadRead).values(user_id=user.id, thread_id=thread.id,
+                                                 last_read_post_id=last_post_id_shown, seen_reply_count=seen,
+                                                 read_at=utcnow())
     db.session.execute(statement.on_conflict_do_update(
         index_elements=[ThreadRead.user_id, ThreadRead.thread_id],
         set_={"last_read_post_id": statement.excluded.last_read_post_id,
