@@ -59,9 +59,10 @@ from bench.common import (
 
 HOST = "127.0.0.1"
 PASSWORD = "banc-d-essai-solide"
-# (endpoint, weight in %): 90 % reads, 10 % writes.
-MIX = [("accueil", 10), ("forum", 20), ("sujet", 25), ("demandes", 10), ("recherche", 15), ("api", 10),
-       ("réponse", 6), ("vote", 4)]
+# (endpoint, weight in %): 90 % reads, 10 % writes. « suggestion »: the similar requests fetched
+# while a title is typed on the new-thread form (forum/web/similar.py; 204 when none is close).
+MIX = [("accueil", 10), ("forum", 20), ("sujet", 25), ("demandes", 10), ("recherche", 12), ("suggestion", 3),
+       ("api", 10), ("réponse", 6), ("vote", 4)]
 # --mix returning: a member coming back to the forum (issue 14): board lists with their « nouvelles »
 # markers, threads opened where they were left, the notifications page; the same writes, whose
 # replies notify the other clients (who follow the threads they replied in).
@@ -186,10 +187,14 @@ def prepare(env: dict[str, str], clients: int, dataset: Path) -> dict:
             .order_by(func.random()).limit(300)))
         pages = {b.slug: max(1, min(5, -(-(b.question_count + b.tip_count + b.request_count) // 25)))
                  for b in boards}
+        # What members type as a new request's title: the first words of existing requests' titles.
+        typed = [(slug, " ".join(title.split()[:4])) for slug, title in db.session.execute(
+            select(Board.slug, Thread.title).join(Board, Board.id == Thread.board_id)
+            .where(visible, Thread.kind == "request").order_by(func.random()).limit(300))]
         db.engine.dispose()
     queries = [q for q in (dataset / "queries.txt").read_text(encoding="utf-8").splitlines() if q.strip()]
     rng.shuffle(queries)
-    return {"emails": emails, "threads": threads, "requests": open_requests, "pages": pages,
+    return {"emails": emails, "threads": threads, "requests": open_requests, "pages": pages, "typed": typed,
             "request_boards": [b.slug for b in boards if b.request_count], "queries": queries[:300]}
 
 
@@ -257,6 +262,9 @@ def _action(name: str, plan: dict, rng: random.Random, client: Client, n: int) -
         return "GET", f"/search?q={quote(rng.choice(plan['queries']))}", None
     if name == "api":
         return "GET", "/api/v1/boards", None
+    if name == "suggestion":
+        slug, title = rng.choice(plan["typed"])
+        return "GET", f"/b/{slug}/demandes/similaires?titre={quote(title)}", None
     if name == "notifications":
         return "GET", "/notifications", None
     if name == "réponse":
@@ -275,6 +283,8 @@ def measure(args: argparse.Namespace, plan: dict, server: Gunicorn) -> dict:
         mix = [(n, w + 10 if n == "sujet" else w) for n, w in mix if n != "api"]
     if not plan["requests"]:
         mix = [(n, w) for n, w in mix if n != "vote"]
+    if not plan["typed"]:
+        mix = [(n, w) for n, w in mix if n != "suggestion"]
     names, weights = zip(*mix, strict=True)
     clients = [Client(args.port, email) for email in plan["emails"]]
     for client in clients:
@@ -333,7 +343,7 @@ def _drive(clients: list[Client], names, weights, plan: dict, duration: float, s
             start = time.perf_counter()
             status, _ = client.send(method, path, form)
             elapsed = (time.perf_counter() - start) * 1000
-            ok = status == 200 if method == "GET" else status in (302, 303)
+            ok = status in (200, 204) if method == "GET" else status in (302, 303)
             if ok:
                 latencies[name].append(elapsed)
             else:

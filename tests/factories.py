@@ -68,11 +68,13 @@ def make_user(email: str | None = None, *, role: str = "member", display_name: s
 
 def make_thread(board: Board | None = None, author: User | None = None, *, kind: str = "question",
                 title: str | None = None, body: str = "Bonjour, comment faites-vous ?",
-                software_version: str | None = None) -> Thread:
+                software_version: str | None = None, author_vote: bool = False) -> Thread:
+    # author_vote=False: a request made here starts without votes (tests set up the votes they
+    # count); the author's default vote is tested through the service and the pages.
     board = board or make_board()
     author = author or make_user(uses=[board])
     thread = posting.create_thread(author, board, kind, title or f"Sujet de test {next(_seq)}", body,
-                                   software_version=software_version)
+                                   software_version=software_version, author_vote=author_vote)
     db.session.flush()
     return thread
 

@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see every table."""
 from forum.models.accounts import PROFESSIONS, REGIONS, ROLES, SoftwareUse, Structure, User
 from forum.models.boards import LABEL_LEVELS, Board, Editor
+from forum.models.drafts import Draft
 from forum.models.imports import DatasetImport
 from forum.models.indexing import IndexTask
 from forum.models.livrables import Livrable, LivrableItem
@@ -23,7 +24,7 @@ from forum.models.tips import TipConfirmation, TipUseful
 
 __all__ = [
     "AuditEntry", "FormSubmission", "Livrable", "LivrableItem", "ModeratorScope", "REPORT_REASONS", "Report",
-    "Board", "CLOSED_STATUSES", "DatasetImport", "Editor", "IMPORTANCES", "IndexTask", "KINDS", "LABEL_LEVELS",
+    "Board", "CLOSED_STATUSES", "DatasetImport", "Draft", "Editor", "IMPORTANCES", "IndexTask", "KINDS", "LABEL_LEVELS",
     "PROFESSIONS", "Post", "PostRevision", "REGIONS", "ROLES", "RequestMerge", "STATUSES",
     "SoftwareUse", "StatusChange", "Structure", "Thread", "TipConfirmation", "TipUseful", "User",
     "Vote", "BoardFollow", "BoardLetter", "LetterIntroduction", "Notification", "NotificationEvent",

@@ -5,7 +5,8 @@
   seconds (SEARCH_SYNC_AFTER_REQUEST switches it off).
 - apply_pending(): apply the durable queue of index updates (forum.models.IndexTask).
 - query(q, board=, kind=, status=, sort=, page=): threads matching a search, with excerpts.
-- similar_requests(board_id, text, limit=5): open requests like `text` (duplicate hint).
+- similar_requests(board_id, text, limit=5): open requests like `text` (duplicate hint);
+  similar_scored(...) with their scores (forum.search.similarity: the relevance threshold).
 - reindex(progress=): rebuild the index from the database (Whoosh: beside the live one, then swapped in).
 - status(): figures for `flask search status`.
 
@@ -21,13 +22,13 @@ import threading
 from flask import Flask, Response, current_app
 
 from forum.extensions import db
-from forum.search import engine, postgres, whoosh
+from forum.search import engine, postgres, similarity, whoosh
 from forum.search.backend import SearchBackend
 from forum.search.queue import ReindexError
 from forum.search.results import PER_PAGE, SearchHit, SearchResults
 
 __all__ = ["ReindexError", "SearchHit", "SearchResults", "apply_pending", "init_app", "query",
-           "reindex", "similar_requests", "status"]
+           "reindex", "similar_requests", "similar_scored", "status"]
 
 BACKENDS: dict[str, SearchBackend] = {"whoosh": whoosh, "postgres": postgres}
 
@@ -46,8 +47,16 @@ def query(q: str | None, board: str | None = None, kind: str | None = None, stat
 
 
 def similar_requests(board_id: int, text: str, limit: int = 5) -> list:
-    """Open requests of the board like `text` (the duplicate hint). Never raises."""
-    return engine.similar_requests(backend(), board_id, text, limit)
+    """Open requests of the board like the title `text` (the duplicate hint, above its relevance
+    threshold: forum.search.similarity). Never raises."""
+    return [thread for thread, _ in similar_scored(board_id, text, limit)]
+
+
+def similar_scored(board_id: int, text: str, limit: int = 5, threshold: float | None = None) -> list:
+    """(open request, score from 0 to 1) like the title `text`, best first, scoring at least
+    `threshold` (default: the hint's, similarity.HINT_THRESHOLD). Never raises."""
+    return engine.similar_requests(backend(), board_id, text, limit,
+                                   similarity.HINT_THRESHOLD if threshold is None else threshold)
 
 
 def apply_pending() -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -13,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from forum.extensions import db
 from forum.models import KINDS, STATUSES, Board, Thread, User
 from forum.models.threads import slugify
-from forum.search import fallback, plan
+from forum.search import fallback, plan, similarity
 from forum.search.backend import IndexUnavailable, SearchBackend
 from forum.search.excerpts import excerpt, highlight
 from forum.search.parsing import ParsedQuery, kind_code, parse, status_code
@@ -123,18 +124,27 @@ def _find_board(value: str) -> Board | None:
     return None
 
 
-def similar_requests(backend: SearchBackend, board_id: int, text: str, limit: int = 5) -> list[Thread]:
-    """Open requests of the board most similar to `text` (the duplicate hint). Never raises."""
+def similar_requests(backend: SearchBackend, board_id: int, text: str, limit: int = 5,
+                     threshold: float = similarity.HINT_THRESHOLD) -> list[tuple[Thread, float]]:
+    """(open request of the board, score) most similar to the title `text` first, only those
+    scoring at least `threshold` (forum.search.similarity). Never raises."""
     wanted = plan.similar(board_id, text, limit)
-    if not wanted.words:
+    if not any(similarity.meaningful(w) for w in wanted.words):
         return []
+    # The backend finds candidates sharing a word; the title score decides (comparable across backends).
+    wanted = replace(wanted, limit=max(4 * limit, 20))
     try:
         ids = backend.similar(wanted)
     except Exception as exc:
         log.warning("search index unavailable for similar requests, using the database: %r", exc)
-        return fallback.similar_requests(wanted)
-    threads = _load_threads(ids)
-    return [threads[i] for i in ids if i in threads and threads[i].is_open_request][:limit]
+        found = fallback.similar_requests(wanted)
+    else:
+        threads = _load_threads(ids)
+        found = [threads[i] for i in ids if i in threads and threads[i].is_open_request]
+    scored = [(t, similarity.score(wanted.words, t.title)) for t in found]
+    scored = [(t, s) for t, s in scored if s >= threshold]
+    scored.sort(key=lambda pair: -pair[1])  # stable: the backend's order among equal scores
+    return scored[:limit]
 
 
 def _load_threads(ids: list[int]) -> dict[int, Thread]:

@@ -11,6 +11,7 @@ from forum.search.analysis import STOP_WORDS, fold, words
 from forum.search.documents import plain_text
 from forum.search.parsing import Item, ParsedQuery
 from forum.search.plan import SimilarPlan
+from forum.search.similarity import meaningful
 
 
 def _like(text: str) -> str:
@@ -56,7 +57,7 @@ def conditions(parsed: ParsedQuery, filters: dict) -> list:
 def similar_requests(plan: SimilarPlan) -> list[Thread]:
     """The duplicate hint without an index: requests whose title has one of the text's
     significant words, most recent activity first."""
-    kept = [w.text for w in plan.words if len(w.text) > 2][:12]
+    kept = [w.text for w in plan.words if len(w.text) > 2 and meaningful(w)][:12]
     if not kept:
         return []
     return list(db.session.scalars(

@@ -133,6 +133,18 @@ def update_draft(actor: User | None, livrable: Livrable, introduction: str | Non
     return livrable
 
 
+def freeze_preview(actor: User | None, livrable: Livrable, kept_ids: set[int]) -> tuple[int, int]:
+    """Read-only, for the confirmation step: (the number the draft would get, how many of the
+    `kept_ids` it would keep). ValidationError on an empty selection, as freeze() would."""
+    _require_draft(actor, livrable)
+    ids = [item.thread_id for item in livrable.items if item.thread_id in kept_ids]
+    kept = db.session.scalar(select(func.count(Thread.id)).where(Thread.id.in_(ids), Thread.deleted_at.is_(None)))
+    if not kept:
+        raise ValidationError(None, EMPTY_SELECTION)
+    last = db.session.scalar(select(func.max(Livrable.number)).where(Livrable.board_id == livrable.board_id))
+    return (last or 0) + 1, kept
+
+
 def freeze(actor: User | None, livrable: Livrable, move_to_transmise: bool = False) -> Livrable:
     """Number the draft per board, copy every figure of its ticked requests into its items (in rank
     order), drop the unticked ones, and optionally move `nouvelle`/`à l'étude` requests to

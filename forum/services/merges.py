@@ -41,6 +41,15 @@ def check_merge(actor: User, source: Thread, target: Thread, confirm_cross_board
                               f"{target.board.name}) : cochez la case de confirmation pour les fusionner.")
 
 
+def merge_preview(source: Thread, target: Thread) -> tuple[int, int]:
+    """Read-only, for the confirmation step: (votes the merge would add to `target`, source voters
+    who already vote on it)."""
+    on_target = select(Vote.user_id).where(Vote.thread_id == target.id)
+    voters = db.session.scalars(select(Vote.user_id).where(Vote.thread_id == source.id)).all()
+    present = len(set(voters) & set(db.session.scalars(on_target)))
+    return len(voters) - present, present
+
+
 def merge_requests(actor: User, source: Thread, target: Thread, confirm_cross_board: bool = False) -> RequestMerge:
     """Merge `source` into `target` (moderators only) and record it.
 

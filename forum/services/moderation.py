@@ -234,15 +234,9 @@ def delete_post(actor: User, post: Post, reason: str | None = None) -> None:
         audit.record(actor, "delete_post", post=post, reason=reason, first_post=post.is_first)
 
 
-def merge_threads(actor: User, source: Thread, target: Thread, reason: str | None = None) -> int:
-    """Merge `source` into `target` (two questions or tips, not requests: see services.merges).
-
-    Every post of the source moves to the target, the opening post becoming a reply; the target
-    lists posts by id, i.e. in the order they were written, so both conversations interleave in
-    date order. The source stays as a hidden pointer (deleted, merged_into_id = target): its
-    old address redirects to the target. Returns the number of posts moved. Raises
-    PermissionDenied (the moderator must moderate both boards), ValidationError("target_id").
-    """
+def check_merge_threads(actor: User, source: Thread, target: Thread, reason: str | None = None) -> str | None:
+    """Read-only, also for the confirmation step: the cleaned reason, or the error merge_threads
+    would raise (PermissionDenied, ValidationError("target_id"))."""
     _require_moderator(actor, source.board)
     _require_visible(source)
     if source.kind == "request" or target.kind == "request":
@@ -254,7 +248,19 @@ def merge_threads(actor: User, source: Thread, target: Thread, reason: str | Non
         raise ValidationError("target_id", "Le sujet cible est masqué ou a été fusionné : choisissez un sujet visible.")
     if source.board_id != target.board_id:
         _require_moderator(actor, target.board)
-    reason = clean_reason(reason)
+    return clean_reason(reason)
+
+
+def merge_threads(actor: User, source: Thread, target: Thread, reason: str | None = None) -> int:
+    """Merge `source` into `target` (two questions or tips, not requests: see services.merges).
+
+    Every post of the source moves to the target, the opening post becoming a reply; the target
+    lists posts by id, i.e. in the order they were written, so both conversations interleave in
+    date order. The source stays as a hidden pointer (deleted, merged_into_id = target): its
+    old address redirects to the target. Returns the number of posts moved. Raises
+    PermissionDenied (the moderator must moderate both boards), ValidationError("target_id").
+    """
+    reason = check_merge_threads(actor, source, target, reason)
     moved = db.session.execute(update(Post).where(Post.thread_id == source.id)
                                .values(thread_id=target.id, is_first=False)).rowcount
     source.deleted_at, source.deleted_by_id = utcnow(), actor.id

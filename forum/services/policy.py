@@ -227,7 +227,10 @@ RULES: dict[Action, Rule] = {
         _moderates, lambda user, target: NotFound(POST_NOT_FOUND if isinstance(target, Post) else THREAD_NOT_FOUND),
         reads=True, login=None),
     Action.MODERATE: Rule(_moderates, _refuse_moderation),
-    Action.VOTE: Rule(lambda user, thread: True, denied("Vous ne pouvez pas voter."),
+    # The editor answers its software's requests; it does not weigh on their ranking.
+    Action.VOTE: Rule(lambda user, thread: not is_board_editor(user, thread.board),
+                      denied("Vous représentez l'éditeur de ce logiciel : vous ne votez pas pour ses demandes, "
+                             "vous pouvez y répondre officiellement."),
                       login="Connectez-vous pour voter."),
     Action.SET_STATUS: Rule(
         lambda user, thread: _moderates(user, thread) or is_board_editor(user, thread.board),

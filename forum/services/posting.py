@@ -10,7 +10,7 @@ from flask import current_app
 from forum.extensions import db
 from forum.models import KINDS, Board, Post, PostRevision, Thread, User
 from forum.models._time import utcnow
-from forum.services import counters, submissions
+from forum.services import counters, submissions, votes
 from forum.services.errors import NotFound, ValidationError
 from forum.services.indexing import enqueue_thread
 from forum.services.notify import events
@@ -61,8 +61,10 @@ def clean_version(version: str | None, field: str = "software_version") -> str |
 
 
 def create_thread(author: User, board: Board, kind: str, title: str, body: str,
-                  software_version: str | None = None, submission_key: str | None = None) -> Thread:
-    """Open a thread with its first post. Raises ValidationError, PermissionDenied, and
+                  software_version: str | None = None, submission_key: str | None = None,
+                  author_vote: bool = True) -> Thread:
+    """Open a thread with its first post (a request with its author's vote « utile » when they may
+    vote, unless author_vote=False). Raises ValidationError, PermissionDenied, and
     submissions.AlreadySubmitted when the form with `submission_key` was already sent."""
     require(author, Action.CREATE_THREAD, board)
     if kind not in KINDS:
@@ -84,6 +86,8 @@ def create_thread(author: User, board: Board, kind: str, title: str, body: str,
     submissions.attach(submission, post)
     counters.bump_on_new_post(thread, post, new_thread=True)
     events.thread_created(thread, post, mentions)
+    if author_vote and kind == "request" and votes.vote_refusal(author, thread) is None:
+        votes.cast_vote(author, thread)  # the author supports their own request by default (« utile »)
     enqueue_thread(thread.id)
     return thread
 

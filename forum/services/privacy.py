@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from forum.extensions import db
 from forum.models import (
     CLOSED_STATUSES,
+    Draft,
     ModeratorScope,
     Post,
     Report,
@@ -70,6 +71,9 @@ def export_user_data(user: User) -> dict[str, Any]:
         "tip_confirmations": _tip_confirmations(user),
         "status_notes": _status_notes(user),
         "reports": _reports(user),
+        "drafts": [{"thread_id": d.thread_id, "board_id": d.board_id, "title": d.title, "body_markdown": d.body,
+                    "updated_at": _iso(d.updated_at)}
+                   for d in db.session.scalars(select(Draft).where(Draft.user_id == user.id).order_by(Draft.id))],
     }
 
 
@@ -212,6 +216,7 @@ def _remove_tip_marks(user: User) -> None:
 
 def _anonymise(user: User) -> None:
     db.session.execute(delete(SoftwareUse).where(SoftwareUse.user_id == user.id))
+    db.session.execute(delete(Draft).where(Draft.user_id == user.id))
     db.session.execute(delete(ModeratorScope).where(ModeratorScope.user_id == user.id))
     db.session.expire(user, ["software"])
     user.deleted_at = utcnow()

@@ -155,6 +155,11 @@ def thread_posts(thread: Thread, page: int | None, per_page: int) -> PostsPage:
     return PostsPage(first_post=first_post, replies=replies, page=page, pages=pages, reply_total=total)
 
 
+def post_count(thread: Thread) -> int:
+    """Every post of `thread`, withdrawn ones included (all move when it is merged)."""
+    return db.session.scalar(select(func.count(Post.id)).where(Post.thread_id == thread.id)) or 0
+
+
 def page_of_post(post: Post, per_page: int) -> int:
     """The page of its thread on which `post` appears (the opening post is on every page)."""
     if post.is_first:

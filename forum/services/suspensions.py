@@ -18,15 +18,22 @@ MAX_DAYS = 365
 SUSPENSION_REASON_MAX = 500  # the users.suspension_reason column
 
 
-def suspend_user(actor: User, target: User, days: int | None, reason: str | None) -> None:
-    """Suspend `target` for `days` days from now (a new suspension replaces a running one).
-    Raises PermissionDenied, ValidationError("days" / "reason")."""
+def check_suspension(actor: User, target: User, days: int | None, reason: str | None) -> str:
+    """Read-only, also for the confirmation step: the cleaned reason, or the error suspend_user
+    would raise (PermissionDenied, ValidationError("days" / "reason"))."""
     require(actor, Action.SUSPEND_USER, target)
     if days is None or not 1 <= days <= MAX_DAYS:
         raise ValidationError("days", f"Indiquez une durée entre 1 et {MAX_DAYS} jours.")
     reason = clean_reason(reason, required=True, missing="Indiquez le motif de la suspension : il est montré au membre.")
     if len(reason) > SUSPENSION_REASON_MAX:
         raise ValidationError("reason", f"Le motif ne doit pas dépasser {SUSPENSION_REASON_MAX} caractères.")
+    return reason
+
+
+def suspend_user(actor: User, target: User, days: int | None, reason: str | None) -> None:
+    """Suspend `target` for `days` days from now (a new suspension replaces a running one).
+    Raises PermissionDenied, ValidationError("days" / "reason")."""
+    reason = check_suspension(actor, target, days, reason)
     target.suspended_until = utcnow() + timedelta(days=days)
     target.suspension_reason = reason
     db.session.flush()

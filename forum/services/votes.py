@@ -8,7 +8,10 @@ same transaction, counted with the request locked (ranking.refresh_scores).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload
 
 from forum.db_upsert import upsert_insert
 from forum.extensions import db
@@ -17,7 +20,7 @@ from forum.models._time import utcnow
 from forum.services import ranking
 from forum.services.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationError
 from forum.services.notify import events
-from forum.services.policy import Action, refusal
+from forum.services.policy import Action, is_board_editor, refusal
 
 IMPORTANCE_MESSAGE = "Choisissez l'importance de votre vote : utile, important ou bloquant."
 USAGE_MESSAGE = ("Seuls les utilisateurs de {software} peuvent voter sur ses demandes d'évolution. "
@@ -112,3 +115,33 @@ def votes_of(user: User | None, thread_ids: list[int]) -> dict[int, str]:
         return {}
     return dict(db.session.execute(select(Vote.thread_id, Vote.importance)
                                    .where(Vote.user_id == user.id, Vote.thread_id.in_(thread_ids))).all())
+
+
+@dataclass(frozen=True)
+class Toggle:
+    """What a request row's vote toggle shows to a member: their vote's importance, and whether
+    the toggle is offered (else the count only)."""
+    your_vote: str | None = None
+    can_vote: bool = False
+
+
+def toggles(user: User | None, threads: list[Thread]) -> dict[int, Toggle]:
+    """{thread_id: Toggle} for the requests among `threads`: the member's votes in one query,
+    whatever the number of rows. No toggle for visitors, closed requests, members who must declare
+    the software first, nor the editor's representatives on their own software."""
+    requests = [thread for thread in threads if thread.kind == "request"]
+    mine = votes_of(user, [thread.id for thread in requests])
+    member = user if user is not None and user.is_authenticated else None
+    return {thread.id: Toggle(mine.get(thread.id), member is not None and vote_refusal(member, thread) is None
+                              and not is_board_editor(member, thread.board))
+            for thread in requests}
+
+
+def listed_requests(thread_ids: list[int]) -> dict[int, Thread]:
+    """{id: Thread} of the live requests among `thread_ids`, with their board, in one query: the
+    toggles of a list whose rows are not Thread objects (search hits)."""
+    if not thread_ids:
+        return {}
+    return {thread.id: thread for thread in db.session.scalars(
+        select(Thread).options(joinedload(Thread.board))
+        .where(Thread.id.in_(thread_ids), Thread.kind == "request", Thread.deleted_at.is_(None)))}

@@ -1,18 +1,20 @@
-/* votes.js: progressive enhancement of the vote panel of a request page. Without it the vote and
-   withdraw forms are plain POSTs that redirect back. With it they are sent in the background and the
-   panel is replaced by the one the server renders with the page's own template (the script computes
-   no figure); the server's message is shown next to the panel, where the member is. */
+/* votes.js: the vote toggles (request rows, request panel) and the importance form sent in the
+   background. The fragment acted on (ranked row, list toggle or panel) is replaced by the one the
+   server renders with the page's own template (the script computes no figure); the server's message
+   is announced in the live region next to it, the focus kept. Without it the forms POST and redirect. */
 (function () {
   "use strict";
   if (!window.fetch || !window.FormData) { return; }
+  var SCOPES = ["[data-vote-row]", "[data-vote-panel]", "[data-vote-toggle]"];
 
-  function show(form, data) {
-    var panel = form.closest("[data-vote-panel]");
-    var message = document.querySelector("[data-vote-message]");
-    var focused = panel.contains(document.activeElement) ? document.activeElement.id : "";
-    var box = document.createElement("div");
-    box.innerHTML = data.panel;
-    panel.replaceWith(box.firstElementChild);
+  function show(old, data) {
+    var focused = old.contains(document.activeElement) ? document.activeElement.id : "";
+    var box = document.createElement("template");
+    box.innerHTML = data.panel.trim();
+    var fresh = box.content.firstElementChild;
+    old.replaceWith(fresh);
+    var message = fresh.querySelector("[data-vote-message]") || document.querySelector("[data-vote-message]");
+    if (!message) { return; }
     message.textContent = "";
     message.classList.toggle("vote-error", !!data.error);
     window.setTimeout(function () {  /* a change of the live region, so it is announced */
@@ -23,8 +25,10 @@
   }
 
   document.addEventListener("submit", function (event) {
-    var form = event.target;
-    if (!form.matches("[data-vote-panel] [data-vote-form], [data-vote-panel] [data-withdraw-form]")) { return; }
+    var form = event.target, old = null;
+    if (!form.matches("[data-vote-form], [data-toggle-form], [data-withdraw-form]")) { return; }
+    for (var i = 0; i < SCOPES.length && !old; i++) { old = form.closest(SCOPES[i]); }
+    if (!old) { return; }
     event.preventDefault();
     fetch(form.action, {
       method: "POST", body: new FormData(form), credentials: "same-origin",
@@ -32,7 +36,7 @@
     }).then(function (response) {
       return response.json();
     }).then(function (data) {
-      if (data.panel) { show(form, data); } else { form.submit(); }
+      if (data.panel) { show(old, data); } else { form.submit(); }
     }).catch(function () { form.submit(); });
   });
 })();

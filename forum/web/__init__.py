@@ -35,6 +35,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(mail_settings.bp)
     from forum.web import letters
     app.register_blueprint(letters.bp)
+    from forum.web import drafts
+    app.register_blueprint(drafts.bp)
+    from forum.web import similar
+    app.register_blueprint(similar.bp)
     _init_login(app)
 
 

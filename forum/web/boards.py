@@ -5,9 +5,11 @@ from flask import Blueprint, current_app, render_template, request
 
 from forum.models.threads import KIND_PLURALS
 from forum.services import boards as board_service
+from forum.services import votes
 from forum.services.notify import reads
 from forum.web.paging import page_arg
 from forum.web.reader import board_follow_control
+from forum.web.requests import here_path
 from forum.web.submit import current_member
 
 bp = Blueprint("boards", __name__)
@@ -31,6 +33,7 @@ def show(slug: str):
     return render_template(
         "boards/show.html", board=board, listing=listing, tabs=TABS, tab=tab,
         follow=board_follow_control(board, reader.level) if reader else None,
+        toggles=votes.toggles(member, listing.threads), here=here_path(),
         new_replies=reader.new_replies(listing.threads) if reader else {},
         question_filter=question_filter if question_filter in board_service.QUESTION_FILTERS else None,
         tip_sort=tip_sort if tip_sort in board_service.TIP_SORTS else None,

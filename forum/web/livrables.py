@@ -18,6 +18,7 @@ from forum.services import livrables, ranking
 from forum.services.errors import NotFound
 from forum.services.livrable_diff import diff_with_previous
 from forum.services.policy import Action, can, require
+from forum.web import confirmation
 from forum.web.livrable_forms import DraftForm, ExportForm, NewLivrableForm, selection_from
 from forum.web.request_forms import ActionForm
 from forum.web.submit import current_member, form_status, submit
@@ -103,10 +104,33 @@ def save(livrable_id: int):
     form = DraftForm()
     if not form.validate_on_submit():
         return _render_draft(livrable, form, 400)
+    if form.freeze.data and not confirmation.confirmed("freeze", livrable.id):
+        return _ask_freeze(livrable, form)
     if not submit(form, lambda: _save(livrable, form)):
         return _render_draft(livrables.get_livrable(current_member(), livrable_id), form, form_status(form))
     flash(f"{livrable.title} figé." if livrable.is_frozen else "Brouillon enregistré.", "success")
     return redirect(url_for("livrables.show", livrable_id=livrable.id))
+
+
+def _ask_freeze(livrable, form: DraftForm):
+    """The confirmation step of « Figer ». The draft's fields are saved first (saving can be undone,
+    so « Annuler » finds the draft as typed); the step repeats them for the freeze itself."""
+    if not submit(form, lambda: livrables.update_draft(current_member(), livrable, form.introduction.data,
+                                                       selection_from(request.form, livrable))):
+        return _render_draft(livrables.get_livrable(current_member(), livrable.id), form, form_status(form))
+    kept_ids = {int(v) for v in request.form.getlist("garder") if v.isdigit()}
+    preview = confirmation.precheck(form, lambda: livrables.freeze_preview(current_member(), livrable, kept_ids))
+    if preview is None:
+        return _render_draft(livrable, form, 422)
+    number, kept = preview
+    moved = (" ; les demandes nouvelles ou à l'étude passeront au statut « Transmise à l'éditeur »"
+             if form.move_to_transmise.data else "")
+    return confirmation.ask("freeze", livrable.id, confirmation.Step(
+        title="Figer et transmettre le livrable",
+        sentence=f"Le livrable n° {number} de {livrable.board.name} sera figé avec {kept} demande"
+                 f"{'s' if kept > 1 else ''} et transmis à l'éditeur{moved} ; il ne pourra plus être modifié.",
+        button=f"Figer le livrable n° {number}", action_url=url_for("livrables.save", livrable_id=livrable.id),
+        cancel_url=url_for("livrables.show", livrable_id=livrable.id)))
 
 
 def _save(livrable, form: DraftForm) -> None:

@@ -6,13 +6,17 @@ from sqlalchemy import text
 
 from forum.extensions import db
 from forum.services import boards as board_service
+from forum.services import home as home_service
+from forum.web.submit import current_member
 
 bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
 def index():
-    return render_template("main/index.html", boards=board_service.list_boards())
+    member = current_member()
+    home = home_service.member_home(member) if member else None
+    return render_template("main/index.html", boards=board_service.list_boards(), home=home)
 
 
 @bp.get("/healthz")

@@ -3,17 +3,20 @@ change kind, hide, restore, edit, merge), suspensions and the audit journal. Vie
 call a service (which checks the moderator's scope), commit, redirect or re-render with 422."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from forum.extensions import db
 from forum.models import KINDS, REPORT_REASONS, Thread
+from forum.models._time import utcnow
 from forum.services import accounts, audit, moderation, reading, reports, suspensions
 from forum.services import boards as board_service
 from forum.services.errors import ValidationError
 from forum.services.policy import Action, can, require, suspended_until, suspension_message
+from forum.web import confirmation
+from forum.web.filters import french_datetime
 from forum.web.moderation_forms import (
     KindForm,
     MergeThreadsForm,
@@ -174,12 +177,29 @@ def merge_threads(thread_id: int):
     source = reading.get_thread(thread_id, current_member())
     require(current_member(), Action.MODERATE, source)
     form = MergeThreadsForm()
-    if form.validate_on_submit() and (done := submit(form, lambda: _merge(source, form))):
+    if form.validate_on_submit() and not confirmation.confirmed("merge_threads", source.id):
+        if step := confirmation.precheck(form, lambda: _merge_step(source, form)):
+            return confirmation.ask("merge_threads", source.id, step)
+    elif form.validate_on_submit() and (done := submit(form, lambda: _merge(source, form))):
         target, moved = done
         flash(f"Sujets fusionnés : {moved} message{'s' if moved > 1 else ''} déplacé{'s' if moved > 1 else ''}.",
               "success")
         return redirect(thread_url(target))
     return _render("moderation/merge_threads.html", form, thread=source)
+
+
+def _merge_step(source: Thread, form: MergeThreadsForm) -> confirmation.Step:
+    target = reading.chosen_merge_target(form.target_id.data)
+    moderation.check_merge_threads(current_member(), source, target, form.reason.data)
+    count = reading.post_count(source)
+    posts = f"Les {count} messages" if count > 1 else "Le message"
+    return confirmation.Step(
+        title="Fusionner les sujets",
+        sentence=f"{posts} du sujet n° {source.id} « {source.title} » rejoindr{'ont' if count > 1 else 'a'} le sujet "
+                 f"n° {target.id} « {target.title} » ; le sujet n° {source.id} disparaîtra et son adresse mènera au "
+                 f"sujet n° {target.id}.",
+        button=f"Fusionner dans le sujet n° {target.id}",
+        action_url=url_for("moderation.merge_threads", thread_id=source.id), cancel_url=thread_url(source))
 
 
 def _merge(source: Thread, form: MergeThreadsForm):
@@ -193,11 +213,25 @@ def suspend_user(user_id: int):
     member = accounts.get_member(user_id)
     require(current_member(), Action.SUSPEND_USER, member)
     form = SuspendForm()
-    if form.validate_on_submit() and submit(form, lambda: suspensions.suspend_user(
+    if form.validate_on_submit() and not confirmation.confirmed("suspend", member.id):
+        if confirmation.precheck(form, lambda: suspensions.check_suspension(
+                current_member(), member, form.days.data, form.reason.data)):
+            return confirmation.ask("suspend", member.id, _suspend_step(member, form.days.data))
+    elif form.validate_on_submit() and submit(form, lambda: suspensions.suspend_user(
             current_member(), member, form.days.data, form.reason.data)):
         flash(f"{member.display_name} est suspendu·e pour {form.days.data} jour(s).", "success")
         return redirect(url_for("users.profile", user_id=member.id))
     return _render("moderation/suspend.html", form, member=member, suspended=suspended_until(member))
+
+
+def _suspend_step(member, days: int) -> confirmation.Step:
+    until = french_datetime(utcnow() + timedelta(days=days))
+    return confirmation.Step(
+        title=f"Suspendre {member.display_name}",
+        sentence=f"{member.display_name} ne pourra plus écrire, répondre, voter ni signaler jusqu'au {until} "
+                 f"({days} jour{'s' if days > 1 else ''}) ; le motif lui sera montré.",
+        button=f"Suspendre {member.display_name}", action_url=url_for("moderation.suspend_user", user_id=member.id),
+        cancel_url=url_for("users.profile", user_id=member.id))
 
 
 @bp.post("/u/<int:user_id>/lever-suspension")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, flash, g, jsonify, redirect, render_template, request
+from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from forum.extensions import db
@@ -13,6 +13,8 @@ from forum.services import merges, ranking, reading, statuses, votes
 from forum.services.errors import DomainError
 from forum.services.policy import Action, require
 from forum.services.thread_extras import thread_extras
+from forum.web import confirmation
+from forum.web.auth import safe_next
 from forum.web.paging import page_arg
 from forum.web.request_forms import ActionForm, MergeForm, OfficialAnswerForm, StatusForm, VoteForm
 from forum.web.submit import current_member, form_status, require_csrf, submit
@@ -31,8 +33,13 @@ def ranked(slug: str):
     mine = request.args.get("mes-votes") == "1" and current_member() is not None
     result = ranking.rank(board, wanted, sort, page_arg() or 1, per_page=25, voter=current_member() if mine else None)
     return render_template("requests/ranked.html", board=board, result=result, wanted=wanted, mine=mine,
-                           sort_arg=request.args.get("tri", "rang"),
-                           your_votes=votes.votes_of(current_member(), [row.thread.id for row in result.rows]))
+                           sort_arg=request.args.get("tri", "rang"), here=here_path(),
+                           toggles=votes.toggles(current_member(), [row.thread for row in result.rows]))
+
+
+def here_path() -> str:
+    """The page's path and query string, the `next` of its vote toggles."""
+    return request.full_path.rstrip("?")
 
 
 @bp.post("/t/<int:thread_id>/vote")
@@ -54,10 +61,14 @@ def withdraw_vote(thread_id: int):
 
 
 def _vote_action(thread: Thread, action: Callable[[], object], message: str):
-    """Run a vote service and commit. Without script: flash and back to the panel (a refusal goes to
-    the French error page). For votes.js (Accept: application/json): the panel as a reload would show
-    it, with the message to show next to it, or the refusal's message and status."""
+    """Run a vote service and commit. Without script: the message next to the toggle or panel acted
+    on (flash category « vote-<id> ») and back there: a list row (its anchor, from a same-site
+    `next`) or the panel (a refusal goes to the French error page). For votes.js (Accept:
+    application/json): the fragment acted on as a reload would show it, with the message to show
+    next to it, or the refusal's message and status."""
     script = request.accept_mimetypes.best == "application/json"
+    view = request.form.get("vue") if request.form.get("vue") in ("liste", "classement") else "panneau"
+    back = (safe_next(request.form.get("next")) or "").split("#")[0]
     try:
         action()
         db.session.commit()
@@ -65,18 +76,31 @@ def _vote_action(thread: Thread, action: Callable[[], object], message: str):
         db.session.rollback()
         if not script:
             raise
-        return _panel_answer(thread, error.message, error.status_code, error={
+        return _panel_answer(thread, error.message, error.status_code, view, back, error={
             "status": error.status_code, "message": error.message, "request_id": g.get("request_id")})
     if script:
-        return _panel_answer(thread, message)
-    flash(message, "success")
+        return _panel_answer(thread, message, 200, view, back)
+    flash(message, f"vote-{thread.id}")
+    if view != "panneau" and back:
+        return redirect(f"{back}#demande-{thread.id}")
     return redirect(thread_url(thread, anchor="votes"))
 
 
-def _panel_answer(thread: Thread, message: str, status: int = 200, **extra: object):
-    """The vote panel rendered by the page's own template, and its figures, as JSON for votes.js."""
+def _panel_answer(thread: Thread, message: str, status: int = 200, view: str = "panneau", back: str = "",
+                  **extra: object):
+    """The fragment acted on (panel, ranked row or list toggle) rendered by the page's own template,
+    and its figures, as JSON for votes.js."""
     panel = thread_extras(thread, current_member())["requests_panel"]
-    html = render_template("requests/_vote_panel.html", thread=thread, requests_panel=panel)
+    toggle = votes.toggles(current_member(), [thread])[thread.id]
+    if view == "panneau":
+        html = render_template("requests/_vote_panel.html", thread=thread, requests_panel=panel, toggle=toggle)
+    elif view == "classement":
+        rank = request.form.get("rang", "")
+        row = ranking.RankedRow(rank=int(rank) if rank.isdigit() else 0, thread=thread,
+                                figures=panel.figures, last_answer=ranking.last_official_answers([thread.id]).get(thread.id))
+        html = render_template("requests/_vote_toggle.html", fragment=view, row=row, state=toggle, next=back)
+    else:
+        html = render_template("requests/_vote_toggle.html", fragment=view, thread=thread, state=toggle, next=back)
     return jsonify(score=panel.figures.score, vote_count=panel.figures.vote_count, your_vote=panel.your_vote,
                    message=message, panel=html, **extra), status
 
@@ -116,7 +140,10 @@ def merge(thread_id: int):
     source = reading.get_live_thread(thread_id)
     form = MergeForm()
     if form.validate_on_submit():
-        if done := submit(form, lambda: _merge(source, form)):
+        if not confirmation.confirmed("merge_requests", source.id):
+            if step := confirmation.precheck(form, lambda: _merge_step(source, form)):
+                return confirmation.ask("merge_requests", source.id, step)
+        elif done := submit(form, lambda: _merge(source, form)):
             target, result = done
             flash(f"Demande fusionnée : {result.votes_moved} vote(s) reporté(s), "
                   f"{result.votes_already_present} votant(s) déjà présent(s).", "success")
@@ -124,6 +151,23 @@ def merge(thread_id: int):
     elif request.method == "GET":
         require(current_member(), Action.MERGE_REQUESTS, source)
     return render_template("requests/merge.html", thread=source, form=form), form_status(form)
+
+
+def _merge_step(source: Thread, form: MergeForm) -> confirmation.Step:
+    """What merging will do, checked as merge_requests would (its errors go on the form)."""
+    target = reading.chosen_merge_target(form.target_id.data, requests_only=True)
+    merges.check_merge(current_member(), source, target, form.confirm_cross_board.data)
+    added, present = merges.merge_preview(source, target)
+    total, there = added + present, f"la n° {target.id} « {target.title} »"
+    votes = (f"Les {total} votes de la demande n° {source.id} seront reportés sur {there}" if total > 1 else
+             f"Le vote de la demande n° {source.id} sera reporté sur {there}" if total else
+             f"La demande n° {source.id} n'a aucun vote à reporter sur {there}")
+    already = f" ({present} de ses votants y vote{'nt' if present > 1 else ''} déjà)" if present else ""
+    return confirmation.Step(
+        title="Fusionner la demande en doublon",
+        sentence=f"{votes}{already} ; la n° {source.id} « {source.title} » sera fermée comme doublon.",
+        button=f"Fusionner dans la n° {target.id}", action_url=url_for("requests.merge", thread_id=source.id),
+        cancel_url=thread_url(source))
 
 
 def _merge(source: Thread, form: MergeForm):

@@ -7,7 +7,10 @@ from wtforms import Form, SearchField, SelectChoice, SelectField
 from forum import search
 from forum.models import KINDS, STATUSES
 from forum.services import boards as board_service
+from forum.services import votes
 from forum.web.paging import page_arg
+from forum.web.requests import here_path
+from forum.web.submit import current_member
 
 bp = Blueprint("search", __name__)
 
@@ -39,4 +42,9 @@ def results():
     if request.args:
         found = search.query(form.q.data, board=form.board.data or None, kind=form.kind.data or None,
                              status=form.status.data or None, sort=form.sort.data or "relevance", page=page)
-    return render_template("search/results.html", form=form, results=found)
+    # The vote toggles of the hits that are requests: the member's votes in one statement.
+    requests = votes.listed_requests([hit.thread.id for hit in found.hits if hit.thread.kind == "request"]
+                                     if found else [])
+    your_votes = votes.toggles(current_member(), list(requests.values()))
+    return render_template("search/results.html", form=form, results=found, requests=requests, toggles=your_votes,
+                           here=here_path())

@@ -37,6 +37,8 @@ class NewThreadForm(SubmitOnceForm):
     publish = SubmitField("Publier")
     preview = SubmitField("Aperçu")
     check_duplicates = SubmitField("Vérifier les doublons")
+    # "1" once « Publier quand même » was offered for a close open request (forum.web.similar).
+    confirm_duplicate = HiddenField()
 
 
 class ReplyForm(SubmitOnceForm):

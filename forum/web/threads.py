@@ -5,16 +5,16 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from forum import search
 from forum.extensions import db
 from forum.markup import render_markdown
-from forum.models import KINDS, Post, Thread
+from forum.models import KINDS, Draft, Post, Thread, User
 from forum.services import boards as board_service
-from forum.services import moderation, posting, reading
+from forum.services import drafts, moderation, posting, reading
 from forum.services.notify import follows, reads
-from forum.services.policy import Action, can
+from forum.services.policy import Action, can, require
 from forum.services.submissions import AlreadySubmitted
 from forum.services.thread_extras import thread_extras
+from forum.web import confirmation, similar
 from forum.web.paging import page_arg
 from forum.web.reader import commit_quietly, record_reading, thread_follow_control
 from forum.web.submit import current_member, form_status, submit
@@ -34,7 +34,8 @@ def post_url(post: Post) -> str:
 
 
 def _render_thread(thread: Thread, form: ReplyForm, page: int | None, status: int = 200,
-                   preview_html: str | None = None, reader: reads.ThreadReader | None = None):
+                   preview_html: str | None = None, reader: reads.ThreadReader | None = None,
+                   draft: Draft | None = None, restored: bool = False):
     """The thread page; also re-rendered by a reply that failed validation or asked for a preview.
     With `reader` (a member reading it), how far they read is recorded, best effort (reader.py)."""
     posts = reading.thread_posts(thread, page, current_app.config["POSTS_PER_PAGE"])
@@ -43,7 +44,7 @@ def _render_thread(thread: Thread, form: ReplyForm, page: int | None, status: in
     wrote = reader is not None and record_reading(user, thread, posts, reader)
     page_html = render_template(
         "threads/show.html", thread=thread, board=thread.board, posts=posts, form=form,
-        preview_html=preview_html, can_moderate=can(user, Action.MODERATE, thread),
+        preview_html=preview_html, can_moderate=can(user, Action.MODERATE, thread), draft=draft, restored=restored,
         follow=thread_follow_control(thread, level) if level else None,
         first_unread_id=reader.first_unread_id if reader else None, **thread_extras(thread, user))
     if wrote:
@@ -59,22 +60,50 @@ def new(slug: str):
     if request.method == "GET" and request.args.get("type") in KINDS:
         form.kind.data = request.args["type"]
     context: dict = {"preview_html": None, "similar": None}
+    if request.method == "GET":
+        _restore_new_thread_draft(board, form, context)
     if form.validate_on_submit():
         if form.preview.data:
             context["preview_html"] = render_markdown(form.body.data or "")
+            context["draft"] = _save_new_thread_draft(board, form)
         elif form.check_duplicates.data:
-            text = f"{form.title.data or ''} {form.body.data or ''}"
-            context["similar"] = search.similar_requests(board.id, text, limit=5)
+            context["similar"] = similar.similar_to(board, form.title.data)
+        elif close := similar.duplicate_confirmation(board, form):
+            context["similar"], context["confirming"] = close, True
         else:
             try:
-                thread = submit(form, lambda: posting.create_thread(
+                thread = submit(form, lambda: _without_draft(board, posting.create_thread(
                     current_member(), board, form.kind.data or "", form.title.data, form.body.data,
-                    software_version=form.software_version.data, submission_key=form.submission_key.data))
+                    software_version=form.software_version.data, submission_key=form.submission_key.data)))
             except AlreadySubmitted as done:
                 return _show_submitted(done)
             if thread:
                 return redirect(thread_url(thread))
     return render_template("threads/new.html", board=board, form=form, **context), form_status(form)
+
+
+def _restore_new_thread_draft(board, form: NewThreadForm, context: dict) -> None:
+    """Fill the new-thread form from the member's draft for this board, if any."""
+    draft = drafts.load(current_member(), board)
+    if draft is None:
+        return
+    form.title.data, form.body.data, form.software_version.data = draft.title, draft.body, draft.software_version
+    if draft.kind and "type" not in request.args:
+        form.kind.data = draft.kind
+    context.update(draft=draft, restored=True)
+
+
+def _save_new_thread_draft(board, form: NewThreadForm) -> Draft | None:
+    """« Aperçu » keeps the draft (the autosave of a page without JavaScript)."""
+    draft = submit(form, lambda: drafts.save(current_member(), board, form.body.data, title=form.title.data,
+                                              kind=form.kind.data, software_version=form.software_version.data))
+    return draft if isinstance(draft, Draft) else None
+
+
+def _without_draft(board, thread: Thread) -> Thread:
+    """The thread is published: its draft goes, in the same transaction."""
+    drafts.discard(current_member(), board)
+    return thread
 
 
 def _show_submitted(done: AlreadySubmitted):
@@ -98,7 +127,18 @@ def show(thread_id: int, slug: str | None = None):
     reader = reads.thread_reader(member, thread, current_app.config["POSTS_PER_PAGE"]) if member else None
     if reader and reader.first_unread_page and "page" not in request.args:  # a returning reader: the news
         page = reader.first_unread_page
-    return _render_thread(thread, ReplyForm(), 0 if page is None else page, reader=reader)
+    draft = _reply_draft(member, thread) if member else None
+    form = ReplyForm(data={"body": draft.body}) if draft else ReplyForm()
+    return _render_thread(thread, form, 0 if page is None else page, reader=reader, draft=draft, restored=True)
+
+
+def _reply_draft(member: User, thread: Thread) -> Draft | None:
+    """The member's reply draft to restore; a stale one is discarded with a notice."""
+    draft, notice = drafts.load_reply(member, thread)
+    if notice:
+        db.session.commit()
+        flash(notice, "info")
+    return draft
 
 
 @bp.get("/p/<int:post_id>")
@@ -114,8 +154,12 @@ def reply(thread_id: int):
     form = ReplyForm()
     if not form.validate_on_submit():
         return _render_thread(thread, form, None, 422)
-    if form.preview.data:
-        return _render_thread(thread, form, None, preview_html=render_markdown(form.body.data or ""))
+    if form.preview.data:  # « Aperçu » also keeps the draft (without JavaScript, the one autosave)
+        member = current_member()
+        draft = None if drafts.stale_reason(member, thread) else submit(
+            form, lambda: drafts.save(member, thread, form.body.data))
+        return _render_thread(thread, form, None, form_status(form), render_markdown(form.body.data or ""),
+                              draft=draft if isinstance(draft, Draft) else None)
     try:
         post = submit(form, lambda: _reply_and_read(thread, form))
     except AlreadySubmitted as done:
@@ -127,6 +171,7 @@ def _reply_and_read(thread: Thread, form: ReplyForm) -> Post:
     """Post the reply; its author has read the thread up to it."""
     post = posting.reply(current_member(), thread, form.body.data, submission_key=form.submission_key.data)
     reads.mark_read(current_member(), thread, post.id)
+    drafts.discard(current_member(), thread)  # published: the draft goes in the same transaction
     return post
 
 
@@ -151,6 +196,9 @@ def edit_post(post_id: int):
 def delete_post(post_id: int):
     post = reading.get_post(post_id, current_member())
     thread = post.thread
+    if not confirmation.confirmed("delete_post", post.id):
+        require(current_member(), Action.DELETE_POST, post)
+        return confirmation.ask("delete_post", post.id, confirmation.delete_step(post, current_member()))
     moderation.delete_post(current_member(), post)
     db.session.commit()
     if not reading.may_read_thread(thread, current_member()):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -175,10 +176,14 @@ def page(new_page):
 
 
 def screenshot(page, name: str) -> Path:
-    """Keep the end state of a scenario as a test artefact."""
+    """Keep the end state of a scenario as a test artefact (also copied to $SCREENSHOTS_DIR when set,
+    for looking at a whole run's pictures in one place)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
+    if extra := os.environ.get("SCREENSHOTS_DIR"):
+        Path(extra).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(extra) / path.name)
     return path
 
 

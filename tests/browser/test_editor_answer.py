@@ -2,9 +2,6 @@
 without changing its status, and the answer shows signed, on a desktop and on a phone."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from forum.extensions import db
@@ -13,14 +10,7 @@ from forum.services import boards, posting, statuses
 from tests.browser.conftest import expect, log_in, screenshot, submit
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(os.environ.get("EDITOR_SHOTS_DIR", "")) if os.environ.get("EDITOR_SHOTS_DIR") else None
 
-
-def keep(page, name: str) -> None:
-    screenshot(page, name)
-    if SHOTS is not None:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def test_editor_answers_without_changing_the_status(live_site, page):
@@ -50,9 +40,9 @@ def test_editor_answers_without_changing_the_status(live_site, page):
     expect(answer).to_contain_text("statut inchangé « À l'étude »")
     expect(page.locator(".badge-status").first).to_have_text("À l'étude")
     expect(page.locator("article.post .badge-editor")).to_have_text("Éditeur")
-    keep(page, "reponse-officielle-sans-changement-bureau")
+    screenshot(page, "reponse-officielle-sans-changement-bureau")
     page.set_viewport_size({"width": 390, "height": 844})
     page.reload()
     expect(answer).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    keep(page, "reponse-officielle-sans-changement-telephone")
+    screenshot(page, "reponse-officielle-sans-changement-telephone")

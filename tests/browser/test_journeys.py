@@ -87,8 +87,9 @@ def test_request_vote_merge_then_livrable_frozen_and_exported_as_csv(live_site, 
 
     log_in(page, supporter["email"])
     page.goto(target_url)
+    page.get_by_role("button", name="Voter").click()  # one tap: « utile », then the importance
     page.get_by_label("Important (2 points)").check()
-    page.get_by_role("button", name="Voter").click()
+    page.get_by_role("button", name="Modifier mon vote").click()
     expect(page.locator("[data-vote-state]")).to_contain_text("Votre vote actuel : Important")
     log_out(page)
 
@@ -97,9 +98,12 @@ def test_request_vote_merge_then_livrable_frozen_and_exported_as_csv(live_site, 
     submit(page, page.get_by_role("link", name="Fusionner cette demande dans une autre (doublon)"))
     page.get_by_label("Numéro de la demande d'origine (celle qui reste)").fill(str(target_id))
     submit(page, page.get_by_role("button", name="Fusionner"))
+    expect(page.get_by_text("sera fermée comme doublon")).to_be_visible()  # the confirmation step
+    submit(page, page.get_by_role("button", name=f"Fusionner dans la n° {target_id}"))
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
-    expect(page.locator("[data-vote-count]")).to_have_text("2")  # Hugo's vote and Éric's, moved
-    expect(page.locator("[data-vote-score]")).to_have_text("3")
+    # Inès's own vote (the author's, « utile »), Hugo's and Éric's, moved
+    expect(page.locator("[data-vote-count]")).to_have_text("3")
+    expect(page.locator("[data-vote-score]")).to_have_text("4")
 
     page.goto("/livrables/nouveau")
     page.get_by_label("Forum (logiciel)").select_option(label="WEDA")
@@ -107,6 +111,7 @@ def test_request_vote_merge_then_livrable_frozen_and_exported_as_csv(live_site, 
     expect(page.locator("table.ranked-requests")).to_contain_text(title)
     page.get_by_label(f"Note sur la demande n° {target_id}").fill("Priorité des MSP de Bretagne.")
     submit(page, page.get_by_role("button", name="Figer et numéroter le livrable"))
+    submit(page, page.get_by_role("button", name="Figer le livrable n° 1"))  # the confirmation step
     expect(page.get_by_role("heading", level=1)).to_contain_text("Livrable n° 1")
     with page.expect_download() as info:
         page.get_by_role("link", name="CSV (Excel, LibreOffice)").click()

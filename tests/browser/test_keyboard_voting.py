@@ -1,5 +1,5 @@
-"""Voting with the keyboard only: Tab reaches the importance choice, the arrow keys pick
-"Bloquant", Enter submits; the focused control shows a visible focus ring and the vote is stated
+"""Voting with the keyboard only: Tab reaches the vote toggle, Enter votes, Tab then reaches the
+importance choice, the arrow keys pick "Bloquant", Enter submits; the focused control shows a visible focus ring and the vote is stated
 in words (not by colour), before and after a reload."""
 from __future__ import annotations
 
@@ -31,7 +31,19 @@ def test_member_votes_bloquant_with_the_keyboard_only(live_site, page):
     log_in(page, voter["email"])
     page.goto(request_url)
     page.locator("body").focus()
-    for _ in range(80):  # Tab from the top of the page until the importance choice has the focus
+    for _ in range(80):  # Tab from the top of the page until the vote toggle has the focus
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        if focused and focused["id"].startswith("vote-toggle-"):
+            break
+    else:
+        raise AssertionError("Tab never reached the vote toggle")
+    ring = page.evaluate(FOCUS_RING)
+    assert ring["visible"] and ring["style"] != "none" and ring["width"] != "0px", ring
+    page.keyboard.press("Enter")
+    expect(page.locator("[data-vote-state]")).to_have_text("Votre vote actuel : Utile (1 point).")
+    expect(page.locator("#" + focused["id"])).to_be_focused()  # the focus stays on the toggle
+    for _ in range(20):  # then on to the importance choice
         page.keyboard.press("Tab")
         focused = page.evaluate(FOCUSED)
         if focused and focused["name"] == "importance":
@@ -49,7 +61,7 @@ def test_member_votes_bloquant_with_the_keyboard_only(live_site, page):
     assert page.evaluate(FOCUS_RING)["style"] != "none"
     page.keyboard.press("Enter")
     expect(page.locator("[data-vote-state]")).to_have_text("Votre vote actuel : Bloquant (3 points).")
-    expect(page.locator("[data-vote-score]")).to_have_text("3")
+    expect(page.locator("[data-vote-score]")).to_have_text("4")  # with the author's default vote « utile »
 
     page.reload()
     expect(page.locator("[data-vote-state]")).to_have_text("Votre vote actuel : Bloquant (3 points).")

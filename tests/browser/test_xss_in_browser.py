@@ -118,7 +118,8 @@ def test_corpus_runs_nothing_in_a_real_browser(live_site, new_page, hostile_boar
     page.get_by_label("Question", exact=True).check()
     page.get_by_label("Titre", exact=True).fill(title)
     page.locator("textarea[name=body]").fill("<img src=x onerror=alert(1)>\n\n[clic](javascript:alert(1))")
-    submit(page, page.get_by_role("button", name="Aperçu"))
+    page.get_by_role("button", name="Aperçu").click()  # shown in place by composer.js
+    expect(page.locator(".preview .post-body")).to_be_visible()
     check()
     submit(page, page.get_by_role("button", name="Publier"))
     expect(page.get_by_role("heading", level=1)).to_have_text(title)

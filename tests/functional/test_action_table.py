@@ -38,6 +38,7 @@ from forum.models import (
 from forum.models._time import utcnow
 from forum.services import livrables, moderation, policy, posting
 from forum.services.policy import Action
+from tests.confirm import confirm
 from tests.factories import make_board, make_editor, make_post, make_request, make_thread, make_tip, make_user
 
 ROLES = ("member", "moderator", "scoped_elsewhere", "scoped_here", "editor_here", "editor_other", "suspended",
@@ -58,7 +59,7 @@ restore_post          deleted_post      .   Y   .   Y   .   .   .   .   Y
 view_revisions        edited_post       .   Y   .   Y   .   .   .   .   Y
 read_hidden           hidden_thread     .   Y   .   Y   .   .   .   .   Y
 moderate              thread            .   Y   .   Y   .   .   .   .   Y
-vote                  request           Y   Y   Y   Y   Y   Y   .   .   Y
+vote                  request           Y   Y   Y   Y   .   Y   .   .   Y
 set_status            request           .   Y   .   Y   Y   .   .   .   Y
 accept_answer         question          .   Y   .   Y   Y   .   .   .   Y
 merge_requests        request           .   Y   .   Y   .   .   .   .   Y
@@ -211,6 +212,7 @@ class Route:
     effect: Callable[[Any, User | None], Any] | None = None
     before: tuple[Action, ...] = ()
     public: bool = False
+    confirmed: bool = False  # an irreversible action: allowed users go through its confirmation step
 
 
 # One route per action.
@@ -226,7 +228,8 @@ ROUTES: dict[Action, Route] = {
         "post", lambda post: f"/p/{post.id}/modifier", lambda s, post: {"body": "Texte revu par le tableau."},
         lambda post, user: db.session.get(Post, post.id).body_source),
     Action.DELETE_POST: Route(
-        "post", lambda post: f"/p/{post.id}/supprimer", effect=lambda post, user: db.session.get(Post, post.id).deleted_at),
+        "post", lambda post: f"/p/{post.id}/supprimer", effect=lambda post, user: db.session.get(Post, post.id).deleted_at,
+        confirmed=True),
     Action.RESTORE_POST: Route(
         "post", lambda post: f"/p/{post.id}/restaurer", effect=lambda post, user: db.session.get(Post, post.id).deleted_at),
     Action.VIEW_REVISIONS: Route("get", lambda post: f"/p/{post.id}/historique"),
@@ -247,7 +250,7 @@ ROUTES: dict[Action, Route] = {
     Action.MERGE_REQUESTS: Route(
         "post", lambda thread: f"/t/{thread.id}/fusionner",
         lambda s, thread: {"target_id": make_request(s.board, s.author).id},
-        lambda thread, user: db.session.get(Thread, thread.id).status),
+        lambda thread, user: db.session.get(Thread, thread.id).status, confirmed=True),
     Action.MARK_TIP_USEFUL: Route(
         "post", lambda tip: f"/t/{tip.id}/utile", effect=lambda tip, user: db.session.get(Thread, tip.id).useful_count),
     Action.CONFIRM_TIP: Route(
@@ -258,7 +261,7 @@ ROUTES: dict[Action, Route] = {
         lambda post, user: _count(Report, Report.post_id == post.id)),
     Action.SUSPEND_USER: Route(
         "post", lambda member: f"/u/{member.id}/suspendre", lambda s, member: {"days": 7, "reason": "Spam"},
-        lambda member, user: db.session.get(User, member.id).suspended_until),
+        lambda member, user: db.session.get(User, member.id).suspended_until, confirmed=True),
     Action.VIEW_MODERATION: Route("get", lambda nothing: "/moderation"),
     Action.EXPORT_REQUESTS: Route("get", lambda board: f"/b/{board.slug}/demandes/export"),
     Action.MANAGE_LIVRABLES: Route(
@@ -315,7 +318,10 @@ def test_each_route_agrees_with_the_table(app, client, login, action, target, al
         if user is not None:
             login(user)
         before = route.effect(subject, user) if route.effect else None
-        response = getattr(client, route.method)(route.url(subject), data=data)
+        if route.confirmed and role in allowed:
+            response = confirm(client, route.url(subject), data)
+        else:
+            response = getattr(client, route.method)(route.url(subject), data=data)
         db.session.expire_all()
         after = route.effect(subject, user) if route.effect else None
         where = f"{action} on {target} as {role}"

@@ -85,6 +85,10 @@ EXPECTED = {
     "/t/<int:thread_id>/suivi": (LOGIN, CSRF),
     "/b/<slug>/suivi": (LOGIN, CSRF),
     "/b/<slug>/lettre/introduction": (LOGIN, CSRF),
+    "/brouillon/sujet/<int:thread_id>": (LOGIN, CSRF),
+    "/brouillon/forum/<slug>": (LOGIN, CSRF),
+    "/brouillon/sujet/<int:thread_id>/supprimer": (LOGIN, CSRF),
+    "/brouillon/forum/<slug>/supprimer": (LOGIN, CSRF),
 }
 # The words of the moderation URLs (forum/web/moderation.py); each one's confirmation page must
 # answer 200 to a moderator, so a word the site does not use fails instead of walking into a 404.

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.models import Livrable
+from tests.confirm import confirm
 from tests.factories import make_board, make_editor, make_user, make_vote
 from tests.pages import page
 from tests.scenarios import SECRET_EMAIL, SECRET_NAME
@@ -32,7 +33,7 @@ def test_moderator_prepares_annotates_and_freezes_a_livrable(client, login, chor
     livrable_id = prepare(client)
     draft = page(client.get(f"/livrables/{livrable_id}"))
     assert "Importer les résultats de biologie" in draft and 'name="garder"' in draft
-    response = client.post(f"/livrables/{livrable_id}", data={
+    response = confirm(client, f"/livrables/{livrable_id}", {
         "introduction": "Synthèse du club Chorus, novembre.", "garder": [str(chorus["biology"].id), str(chorus["bizone"].id)],
         f"note-{chorus['biology'].id}": "Demandée par trois MSP.", "move_to_transmise": "y", "freeze": "Figer"})
     assert response.status_code == 302
@@ -78,7 +79,7 @@ def test_a_draft_can_be_deleted(client, login, chorus):
 def frozen_by_moderator(client, login, chorus) -> int:
     login(chorus["moderator"])
     livrable_id = prepare(client)
-    client.post(f"/livrables/{livrable_id}", data={
+    confirm(client, f"/livrables/{livrable_id}", {
         "garder": [str(chorus["biology"].id), str(chorus["bizone"].id), str(chorus["injection"].id)],
         f"note-{chorus['bizone'].id}": "Attendue par les MSP bretonnes.", "freeze": "1"})
     return livrable_id

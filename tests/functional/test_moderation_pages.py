@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from forum.extensions import db
 from forum.models import AuditEntry, Board, ModeratorScope, Post, Thread, User
 from forum.services import counters
+from tests.confirm import confirm
 from tests.factories import make_board, make_post, make_request, make_thread, make_user
 from tests.pages import page
 
@@ -105,7 +106,7 @@ def test_merged_thread_posts_appear_in_the_target_in_date_order(client, login, m
     make_post(target, body="Deuxième réponse (B)")
     make_post(source, body="Troisième réponse (A)")
     login(moderator)
-    response = client.post(f"/t/{source.id}/fusionner-sujet", data={"target_id": target.id, "reason": "Doublon"})
+    response = confirm(client, f"/t/{source.id}/fusionner-sujet", {"target_id": target.id, "reason": "Doublon"})
     assert response.status_code == 302
     html = page(client.get(f"/t/{target.id}"))
     order = [html.index(s) for s in ("Question d'origine B", "Question d'origine A", "Première réponse (A)",

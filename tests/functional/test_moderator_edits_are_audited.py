@@ -3,6 +3,7 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import AuditEntry, ModeratorScope, Post
+from tests.confirm import confirm
 from tests.factories import make_board, make_post, make_thread, make_user
 
 
@@ -28,7 +29,7 @@ def test_moderator_delete_of_someone_elses_post_is_in_the_journal(client, login)
     moderator = make_user(role="moderator")
     db.session.commit()
     login(moderator)
-    response = client.post(f"/p/{post.id}/supprimer")
+    response = confirm(client, f"/p/{post.id}/supprimer")
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Post, post.id).deleted_at is not None

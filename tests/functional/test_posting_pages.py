@@ -1,6 +1,5 @@
 """New thread form: kinds, tip version, preview, duplicate check, bad input; the preview endpoint."""
 import re
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
@@ -8,7 +7,7 @@ from sqlalchemy import func, select
 from forum import search
 from forum.extensions import db
 from forum.models import Post, Thread
-from tests.factories import make_board, make_user
+from tests.factories import make_board, make_request, make_user
 from tests.pages import page
 
 NIR = "1 85 12 75 123 456 78"
@@ -89,20 +88,22 @@ def test_preview_shows_rendered_text_keeps_input_and_writes_nothing(client, boar
 
 def test_duplicate_check_lists_similar_requests_and_writes_nothing(client, board, member, monkeypatch):
     calls = []
+    existing = make_request(board, title="Export des rendez-vous en CSV")
+    existing.status = "a_l_etude"
+    db.session.commit()
 
-    def fake_similar(board_id, text, limit=5):
+    def fake_similar(board_id, text, limit=5, threshold=None):
         calls.append((board_id, text, limit))
-        return [SimpleNamespace(id=41, title="Export des rendez-vous en CSV", slug="export-des-rendez-vous-en-csv",
-                                status="a_l_etude", status_label="À l'étude")]
-    monkeypatch.setattr(search, "similar_requests", fake_similar)
+        return [(existing, 0.5)]
+    monkeypatch.setattr(search, "similar_scored", fake_similar)
     response = client.post("/b/medistory/nouveau", data={
         "kind": "request", "title": "Exporter les RDV", "body": "En CSV", "check_duplicates": "Vérifier"})
     assert response.status_code == 200
     html = page(response)
-    assert 'href="/t/41/export-des-rendez-vous-en-csv"' in html and "À l'étude" in html
+    assert f'href="/t/{existing.id}/export-des-rendez-vous-en-csv"' in html and "À l'étude" in html
     assert 'value="Exporter les RDV"' in html
-    assert calls == [(board.id, "Exporter les RDV En CSV", 5)]
-    assert thread_count() == 0
+    assert calls == [(board.id, "Exporter les RDV", 5)]
+    assert thread_count() == 1  # the existing request only
 
 
 def test_duplicate_check_with_no_result_says_so(client, board, member):

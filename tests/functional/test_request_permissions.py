@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.models import StatusChange
+from tests.confirm import confirm
 from tests.factories import make_board, make_editor, make_request, make_user
 
 
@@ -88,7 +89,7 @@ def test_bad_merges_are_refused_with_a_message(client, login, chorus):
     assert response.status_code == 422 and "cochez la case de confirmation" in response.get_data(as_text=True)
     db.session.expire_all()
     assert request.status == "nouvelle"
-    response = client.post(f"/t/{request.id}/fusionner", data={"target_id": elsewhere.id, "confirm_cross_board": "y"})
+    response = confirm(client, f"/t/{request.id}/fusionner", {"target_id": elsewhere.id, "confirm_cross_board": "y"})
     assert response.status_code == 302
     db.session.expire_all()
     assert request.status == "doublon" and request.merged_into_id == elsewhere.id

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from forum.extensions import db
 from forum.models import AuditEntry, ModeratorScope, Post, Report, Thread, User, Vote
 from forum.models._time import utcnow
+from tests.confirm import confirm
 from tests.factories import make_board, make_post, make_request, make_thread, make_user
 from tests.pages import page
 
@@ -24,7 +25,7 @@ def test_moderator_suspends_a_member_who_then_cannot_write(client, login):
     moderator = make_user(role="moderator")
     login(moderator)
     assert client.get(f"/u/{member.id}/suspendre").status_code == 200
-    response = client.post(f"/u/{member.id}/suspendre", data={"days": 7, "reason": "Insultes répétées"})
+    response = confirm(client, f"/u/{member.id}/suspendre", {"days": 7, "reason": "Insultes répétées"})
     assert response.status_code == 302
     before = (count(Thread), count(Post), count(Vote), count(Report))
 
@@ -64,7 +65,7 @@ def test_unsuspend_lifts_the_suspension_and_is_journaled(client, login):
     member = make_user()
     moderator = make_user(role="moderator")
     login(moderator)
-    client.post(f"/u/{member.id}/suspendre", data={"days": 3, "reason": "Spam"})
+    confirm(client, f"/u/{member.id}/suspendre", {"days": 3, "reason": "Spam"})
     assert client.post(f"/u/{member.id}/lever-suspension", data={"reason": "Erreur"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(User, member.id).suspended_until is None

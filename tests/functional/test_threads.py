@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 from forum.extensions import db
 from forum.models import Post, PostRevision, Structure, Thread
 from forum.services import posting
+from tests.confirm import confirm
 from tests.factories import make_board, make_post, make_structure, make_thread, make_user
 from tests.pages import page
 
@@ -284,7 +285,7 @@ def test_author_deletes_own_reply_which_shows_as_deleted(client, login):
     post = make_post(thread, author, body="Message regretté")
     db.session.commit()
     login(author)
-    response = client.post(f"/p/{post.id}/supprimer")
+    response = confirm(client, f"/p/{post.id}/supprimer")
     assert response.status_code == 302
     html = page(client.get(f"/t/{thread.id}"))
     assert "Message supprimé" in html and "Message regretté" not in html
@@ -305,7 +306,7 @@ def test_deleting_the_opening_post_of_an_unanswered_thread_removes_it(client, lo
     thread = make_thread(board)
     db.session.commit()
     login(thread.author)
-    response = client.post(f"/p/{first_post(thread).id}/supprimer")
+    response = confirm(client, f"/p/{first_post(thread).id}/supprimer")
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/b/{board.slug}/")
     assert client.get(f"/t/{thread.id}").status_code == 404
 

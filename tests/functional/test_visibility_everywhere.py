@@ -13,6 +13,7 @@ from forum import search
 from forum.extensions import db
 from forum.models import Post
 from forum.services import statuses
+from tests.confirm import confirm
 from tests.factories import make_board, make_editor, make_post, make_request, make_user
 from tests.pages import json_text
 
@@ -44,7 +45,7 @@ def story(app):
 def withdraw(client, login, user, post) -> None:
     """The author deletes their own post through the page's button."""
     login(user)
-    response = client.post(f"/p/{post.id}/supprimer")
+    response = confirm(client, f"/p/{post.id}/supprimer")
     assert response.status_code == 302
     with client.session_transaction() as session:  # back to an anonymous reader
         session.clear()

@@ -136,7 +136,8 @@ def _texts(ids: list[int]) -> dict[int, tuple[str | None, str]]:
 
 
 def similar(plan: SimilarPlan) -> list[int]:
-    """Any word of the text, ranked on the whole document; filters read from the threads."""
+    """Any word of the text, titles first (only the title's weight A ranks: the engine scores
+    titles, forum.search.similarity); filters read from the threads."""
     ts = TsQuery()
     wanted = f"{_fold(_combine('tsquery_or', [ts.word(w) for w in plan.words[:SIMILAR_WORDS]]))}::tsquery"
     with db.session.begin_nested():
@@ -144,6 +145,6 @@ def similar(plan: SimilarPlan) -> list[int]:
             "SELECT t.id FROM search_documents d JOIN threads t ON t.id = d.thread_id "
             f"WHERE d.document @@ {wanted} AND t.board_id = :board AND t.kind = :kind "
             "AND t.deleted_at IS NULL AND t.status = ANY(:statuses) "
-            f"ORDER BY ts_rank(d.document, {wanted}) DESC, t.id DESC LIMIT :limit"),
+            f"ORDER BY ts_rank('{{0,0,0,1}}', d.document, {wanted}) DESC, t.id DESC LIMIT :limit"),
             dict(ts.params, board=plan.board_id, kind=plan.kind, statuses=list(plan.statuses),
                  limit=plan.limit)))

@@ -80,10 +80,11 @@ def search(plan: SearchPlan) -> Matches:
 
 
 def similar(plan: SimilarPlan) -> list[int]:
-    """Any term of the text in the title or the body, filters inside the query."""
+    """Any term of the text in the title, filters inside the query: the engine scores titles only
+    (forum.search.similarity), so bodies would only bring candidates it drops, and cost time."""
     terms = sorted({t for w in plan.words for t in w.terms})
     searcher = storage.searcher(storage.root_dir(current_app.config), _refresh_seconds())
-    q = Or([Term(name, t, boost=boost) for name, boost in FIELD_BOOSTS[:2] for t in terms])
+    q = Or([Term("title", t) for t in terms])
     allowed = And([Term("board", str(plan.board_id)), Term("kind", plan.kind),
                    Or([Term("status", s) for s in plan.statuses])])
     return [int(hit["thread_id"]) for hit in searcher.search(q, limit=plan.limit * 2, filter=allowed)]
