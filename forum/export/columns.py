@@ -48,6 +48,8 @@ COLUMNS: list[Column] = [
     Column("Dernière réponse officielle", lambda r: r.answer_text, "text", 60),
     Column("Réponse de", lambda r: r.latest_answer_origin, "text", 12),
     Column("Version cible", lambda r: r.target_version, "text", 12),
+    Column("Échéance", lambda r: r.target_text, "text", 22),
+    Column("En retard", lambda r: r.late_text, "text", 9),
 ]
 NOTE_COLUMN = Column("Note de la fédération", lambda r: r.note_plain, "text", 50)
 EVOLUTION_COLUMN = Column("Évolution", lambda r: r.evolution, "text", 40)

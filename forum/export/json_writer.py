@@ -26,6 +26,8 @@ def row_dict(row: ExportRow, with_notes: bool = False) -> dict:
         "created_at": _iso(row.created_at), "last_activity_at": _iso(row.last_activity_at), "link": row.link,
         "latest_answer": ({"text": row.latest_answer, "by": row.latest_answer_by} if row.latest_answer else None),
         "target_version": row.target_version,
+        "target_period": row.target_period, "target_due_on": row.target_due_on.isoformat() if row.target_due_on else None,
+        "target_label": row.target_text or None, "target_slips": row.target_slips, "late": row.late,
     }
     if with_notes:
         data["note"] = row.note

@@ -87,6 +87,8 @@ def _detail(row: ExportRow, with_notes: bool) -> list[str]:
                      f"{escape(row.answer_text)}")
     if row.target_version:
         lines.append(f"- Version cible : {escape(row.target_version)}")
+    if row.target_period:
+        lines.append(f"- Échéance : {escape(row.target_text)}" + (" — **En retard**" if row.late else ""))
     if with_notes and row.note:
         lines.append(f"- Note de la fédération : {escape(row.note_plain)}")
     if row.evolution:

@@ -15,6 +15,7 @@ from forum.extensions import db
 from forum.models import IMPORTANCES, STATUSES, Board, Livrable, LivrableItem, StatusChange
 from forum.models.threads import slugify
 from forum.services import ranking
+from forum.services.commitment_rules import is_late, period_label
 from forum.services.ranking import RankedRow
 from forum.web.urls import external_url
 
@@ -109,6 +110,24 @@ class ExportRow:
     note_text: str | None = None
     # The line of the « Évolution » column (livrables: export.evolution), None for board exports.
     evolution: str | None = None
+    # The editor's target (issue 16): period, due day, slips, and whether it was late (today for a
+    # board export, on the freezing day for a livrable).
+    target_period: str | None = None
+    target_due_on: date | None = None
+    target_slips: int = 0
+    late: bool = False
+
+    @property
+    def target_text(self) -> str:
+        """« T2 2027 », « T2 2027 (repoussée 2 fois) », "" without a period."""
+        if not self.target_period:
+            return ""
+        slips = f" (repoussée {self.target_slips} fois)" if self.target_slips else ""
+        return period_label(self.target_period) + slips
+
+    @property
+    def late_text(self) -> str:
+        return "oui" if self.late else ""
 
     @property
     def status_label(self) -> str:
@@ -186,7 +205,9 @@ def rows_from_ranking(ranked: list[RankedRow], filters: ExportFilters | None = N
             structures=row.structure_count, professions=list(row.professions), regions=list(row.regions),
             created_at=thread.created_at, last_activity_at=thread.last_activity_at, link=link(thread.id, thread.title),
             latest_answer=answer.note if answer else None, latest_answer_by=answer.answer_by if answer else None,
-            target_version=versions.get(thread.id), summary=asks.get(thread.id, ""),
+            target_version=versions.get(thread.id) or thread.target_version, summary=asks.get(thread.id, ""),
+            target_period=thread.target_period, target_due_on=thread.target_due_on,
+            target_slips=thread.target_slips or 0, late=is_late(thread.status, thread.target_due_on),
             latest_answer_text=(text_of(answer.note_html) or None) if answer and answer.note else None))
     return rows
 
@@ -201,10 +222,12 @@ def rows_from_livrable(livrable: Livrable) -> list[ExportRow]:
     link = link_builder()
     items = [item for item in livrable.items if item.included]
     asks = summaries([item.thread_id for item in items if item.thread_id], at=livrable.frozen_at)
-    return [_item_row(item, link, asks.get(item.thread_id or 0, "")) for item in items]
+    frozen_on = livrable.frozen_at.astimezone(PARIS).date() if livrable.frozen_at else None
+    return [_item_row(item, link, asks.get(item.thread_id or 0, ""), frozen_on) for item in items]
 
 
-def _item_row(item: LivrableItem, link: Callable[[int | None, str], str], summary: str) -> ExportRow:
+def _item_row(item: LivrableItem, link: Callable[[int | None, str], str], summary: str,
+              frozen_on: date | None = None) -> ExportRow:
     title = item.title or ""
     return ExportRow(
         rank=item.rank, id=item.thread_id, title=title, status=item.status or "", score=item.score or 0,
@@ -216,4 +239,6 @@ def _item_row(item: LivrableItem, link: Callable[[int | None, str], str], summar
         latest_answer=item.latest_answer, latest_answer_by=item.latest_answer_by, target_version=item.target_version,
         note=item.note_source, position=item.position, summary=summary,
         latest_answer_text=markdown_text(item.latest_answer),
-        note_text=(text_of(item.note_html) or None) if item.note_source else None)
+        note_text=(text_of(item.note_html) or None) if item.note_source else None,
+        target_period=item.target_period, target_due_on=item.target_due_on, target_slips=item.target_slips or 0,
+        late=is_late(item.status, item.target_due_on, on=frozen_on))

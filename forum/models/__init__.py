@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see every table."""
 from forum.models.accounts import PROFESSIONS, REGIONS, ROLES, SoftwareUse, Structure, User
 from forum.models.boards import LABEL_LEVELS, Board, Editor
+from forum.models.commitments import BoardLabelChange, RequestTarget, VersionAlias
 from forum.models.drafts import Draft
 from forum.models.imports import DatasetImport
 from forum.models.indexing import IndexTask
@@ -29,5 +30,5 @@ __all__ = [
     "SoftwareUse", "StatusChange", "Structure", "Thread", "TipConfirmation", "TipUseful", "User",
     "Vote", "BoardFollow", "BoardLetter", "LetterIntroduction", "Notification", "NotificationEvent",
     "NotificationPreference",
-    "OutgoingMessage", "ThreadFollow", "ThreadRead",
+    "OutgoingMessage", "ThreadFollow", "ThreadRead", "BoardLabelChange", "RequestTarget", "VersionAlias",
 ]

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -109,6 +109,8 @@ class User(UserMixin, db.Model):
     letter_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set when the mail server refused the address for good: no e-mail is sent to it any more.
     email_refused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An editor representative shown as its editor's named contact on the editor's boards.
+    editor_contact: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     structure: Mapped[Structure | None] = relationship(lazy="joined")
     editor: Mapped[Editor | None] = relationship()

@@ -19,6 +19,8 @@ class Editor(db.Model):
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     website: Mapped[str | None] = mapped_column(String(255))
+    # How to reach the editor, shown on its boards beside its named contacts (users.editor_contact).
+    contact_note: Mapped[str | None] = mapped_column(String(255))
 
     boards: Mapped[list[Board]] = relationship(back_populates="editor", order_by="Board.position")
 

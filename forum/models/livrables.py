@@ -6,10 +6,10 @@ figure into its items, so later votes, edits or status changes never alter it.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from markupsafe import Markup
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
@@ -41,6 +41,8 @@ class Livrable(db.Model):
     # The editor representative's acknowledgement of receipt.
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The moderators' per-item notes are shown to members only when made public at freezing.
+    notes_public: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     board: Mapped[Board] = relationship(lazy="joined", innerjoin=True)
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
@@ -90,5 +92,9 @@ class LivrableItem(db.Model):
     latest_answer: Mapped[str | None] = mapped_column(Text)
     latest_answer_by: Mapped[str | None] = mapped_column(String(16))
     target_version: Mapped[str | None] = mapped_column(String(40))
+    # The request's target when the livrable was frozen (see models.commitments).
+    target_period: Mapped[str | None] = mapped_column(String(7))
+    target_due_on: Mapped[date | None] = mapped_column(Date)
+    target_slips: Mapped[int | None]
 
     livrable: Mapped[Livrable] = relationship(back_populates="items")

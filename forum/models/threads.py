@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime
+from datetime import date, datetime
 
 from markupsafe import Markup
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
@@ -53,6 +53,12 @@ class Thread(db.Model):
         Index("ix_threads_board_kind_listing", "board_id", "kind", "pinned", "last_activity_at",
               sqlite_where=VISIBLE, postgresql_where=VISIBLE),
         Index("ix_threads_board_kind_score", "board_id", "kind", "score"),
+        # A board's requests by status (roadmap sections, the editor record), the most supported first.
+        Index("ix_threads_board_request_status", "board_id", "status", "score",
+              sqlite_where=text("kind = 'request' AND deleted_at IS NULL"),
+              postgresql_where=text("kind = 'request' AND deleted_at IS NULL")),
+        Index("ix_threads_board_target_due", "board_id", "target_due_on",
+              sqlite_where=text("target_due_on IS NOT NULL"), postgresql_where=text("target_due_on IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,6 +89,12 @@ class Thread(db.Model):
     # None until the figures are next refreshed (pages then count them).
     vote_breakdown: Mapped[dict | None] = mapped_column(JSON)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("threads.id", ondelete="SET NULL"))
+    # Requests: the editor's current target (version and/or period), copied from the last
+    # request_targets row by services.commitments; target_slips = how many times it changed.
+    target_version: Mapped[str | None] = mapped_column(String(40))
+    target_period: Mapped[str | None] = mapped_column(String(7))
+    target_due_on: Mapped[date | None] = mapped_column(Date)
+    target_slips: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     # Tips: the software version the tip was checked on, and peers' "utile" marks.
     software_version: Mapped[str | None] = mapped_column(String(40))

@@ -27,6 +27,8 @@ class HitAuthor:
     id: int
     display_name: str
     deleted_at: datetime | None
+    role: str = "member"  # with editor_id: the « Éditeur » badge of an editor representative
+    editor_id: int | None = None
 
     public_name = property(User.public_name.fget)
 
@@ -53,7 +55,7 @@ def load_hit_threads(ids: list[int]) -> dict[int, HitThread]:
         return {}
     rows = db.session.execute(
         select(Thread.id, Thread.title, Thread.kind, Thread.status, Thread.reply_count, Thread.last_activity_at,
-               Board.name, User.id, User.display_name, User.deleted_at)
+               Board.name, User.id, User.display_name, User.deleted_at, User.role, User.editor_id)
         .join(Board, Board.id == Thread.board_id)
         .outerjoin(User, User.id == Thread.author_id)
         .where(Thread.id.in_(ids), Thread.deleted_at.is_(None)))

@@ -37,6 +37,8 @@ ACTION_LABELS: dict[str, str] = {
     "unsuspend": "Suspension levée",
     "resolve_report": "Signalement traité",
     "set_status": "Statut de demande changé",
+    "set_target": "Échéance de demande donnée ou changée",
+    "set_label": "Label du forum modifié",
     "merge_requests": "Demandes fusionnées (doublon)",
     "set_scope": "Périmètre de modérateur changé",
     "letter_intro": "Introduction de la lettre du club modifiée",

@@ -33,7 +33,18 @@ from forum.models import (
 )
 from forum.models._time import utcnow
 from forum.models.threads import slugify
-from forum.services import catalogue, counters, demo_notifications, posting, questions, ranking, statuses, tips, votes
+from forum.services import (
+    catalogue,
+    counters,
+    demo_commitments,
+    demo_notifications,
+    posting,
+    questions,
+    ranking,
+    statuses,
+    tips,
+    votes,
+)
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 DEMO_PASSWORD = "demo-motdepasse"
@@ -98,6 +109,7 @@ def seed(if_empty: bool = False, now: datetime | None = None) -> SeedResult:
     threads = load_threads()
     for entry in threads:
         _create_thread(entry, users, boards, now)
+    demo_commitments.apply(users, now)
     counters.recount_all()
     ranking.refresh_scores()
     demo_notifications.settle()

@@ -1,5 +1,6 @@
 """The editor representative's space: its boards' open requests ranked, those still waiting for an
-official answer, and how long answers take (median from request to first official answer)."""
+official answer, and how long answers take (median from request to first official answer); with
+the editor's public record (services.editor_record) and the commitments it is late on."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,7 +10,8 @@ from statistics import median
 from sqlalchemy import exists, func, select
 
 from forum.extensions import db
-from forum.models import Board, StatusChange, Thread, User
+from forum.models import Board, Editor, StatusChange, Thread, User
+from forum.services import editor_record
 from forum.services.policy import Action, require
 from forum.services.ranking import OPEN_STATUSES, RankedPage, rank
 
@@ -28,6 +30,7 @@ class EditorOverview:
     boards: list[BoardOverview]
     median_first_answer: timedelta | None
     answered_count: int
+    record: editor_record.EditorRecord | None = None
 
 
 def overview(user: User | None, per_page: int = 25) -> EditorOverview:
@@ -37,7 +40,9 @@ def overview(user: User | None, per_page: int = 25) -> EditorOverview:
     items = [BoardOverview(board, rank(board, statuses=OPEN_STATUSES, per_page=per_page), unanswered(board))
              for board in boards]
     delays = first_answer_delays([b.id for b in boards])
-    return EditorOverview(items, median(delays) if delays else None, len(delays))
+    editor = db.session.get(Editor, user.editor_id) if user.editor_id else None
+    return EditorOverview(items, median(delays) if delays else None, len(delays),
+                          editor_record.record_of(editor) if editor else None)
 
 
 def unanswered(board: Board, limit: int = 50) -> list[Thread]:

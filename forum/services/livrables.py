@@ -8,16 +8,17 @@ Like every service, this flushes and never commits.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from babel.dates import format_date
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from forum.export.rows import PARIS, ExportFilters, ExportRow, board_rows, rows_from_ranking, target_versions
 from forum.extensions import db
 from forum.markup import render_markdown
-from forum.models import Board, Livrable, LivrableItem, Thread, User
+from forum.models import Board, Livrable, LivrableItem, StatusChange, Thread, User
 from forum.models._time import utcnow
 from forum.services import ranking
 from forum.services.errors import Conflict, NotFound, ValidationError
@@ -145,10 +146,12 @@ def freeze_preview(actor: User | None, livrable: Livrable, kept_ids: set[int]) -
     return (last or 0) + 1, kept
 
 
-def freeze(actor: User | None, livrable: Livrable, move_to_transmise: bool = False) -> Livrable:
+def freeze(actor: User | None, livrable: Livrable, move_to_transmise: bool = False,
+           notes_public: bool = False) -> Livrable:
     """Number the draft per board, copy every figure of its ticked requests into its items (in rank
     order), drop the unticked ones, and optionally move `nouvelle`/`à l'étude` requests to
-    `transmise` (through set_status, so the history says why). ValidationError on an empty selection."""
+    `transmise` (through set_status, so the history says why); `notes_public` shows the per-item
+    notes to members. ValidationError on an empty selection."""
     _require_draft(actor, livrable)
     board = livrable.board
     kept = [item for item in livrable.items if item.included and item.thread_id is not None]
@@ -174,6 +177,7 @@ def freeze(actor: User | None, livrable: Livrable, move_to_transmise: bool = Fal
     _snapshot(livrable, kept, threads)
     livrable.number, livrable.title, livrable.frozen_at, livrable.frozen_by_id = number, title, now, actor.id
     livrable.moved_to_transmise = move_to_transmise
+    livrable.notes_public = notes_public
     db.session.flush()
     events.livrable_frozen(livrable, len(kept), actor)
     return livrable
@@ -205,7 +209,9 @@ def _snapshot(livrable: Livrable, kept: list[LivrableItem], threads: dict[int, T
         item.request_created_at, item.last_activity_at = thread.created_at, thread.last_activity_at
         item.latest_answer = answer.note if answer else None
         item.latest_answer_by = answer.answer_by if answer else None
-        item.target_version = versions.get(thread.id)
+        item.target_version = versions.get(thread.id) or thread.target_version
+        item.target_period, item.target_due_on = thread.target_period, thread.target_due_on
+        item.target_slips = thread.target_slips if (thread.target_period or thread.target_version) else None
 
 
 def acknowledge(actor: User | None, livrable: Livrable) -> Livrable:
@@ -230,3 +236,78 @@ def previous_frozen(livrable: Livrable) -> Livrable | None:
     return db.session.scalar(select(Livrable).where(
         Livrable.board_id == livrable.board_id, Livrable.number < livrable.number, Livrable.frozen_at.is_not(None))
         .order_by(Livrable.number.desc()).limit(1))
+
+
+# --- what members read: a board's frozen livrables, their requests now, where a request went -----
+
+@dataclass
+class MemberLivrable:
+    """A frozen livrable as members see it: how many requests, how many answered since."""
+
+    livrable: Livrable
+    request_count: int
+    answered_count: int
+
+
+@dataclass
+class MemberItem:
+    """A request of a frozen livrable: the snapshot (`item`) and the request's status today; `thread`
+    is None when the request was deleted since (its snapshot title stays, without a link)."""
+
+    item: LivrableItem
+    thread: Thread | None
+    status: str
+
+
+def _editor_moved(board: Board):
+    """A status change that is an official answer, or made by this board's editor representative."""
+    by_editor = select(User.id).where(User.id == StatusChange.actor_id, User.role == "editor",
+                                      User.editor_id == board.editor_id).exists()
+    return or_(StatusChange.answer_by.is_not(None), by_editor)
+
+
+def member_livrables(actor: User | None, board: Board) -> list[MemberLivrable]:
+    """The board's frozen livrables, newest first, with their request count and how many of those
+    requests got an official answer or a status change by the editor after the freeze; two queries
+    whatever the number of livrables. PermissionDenied for an anonymous visitor."""
+    require(actor, Action.READ_BOARD_LIVRABLES, board)
+    frozen = list(db.session.scalars(select(Livrable).where(
+        Livrable.board_id == board.id, Livrable.frozen_at.is_not(None)).order_by(Livrable.number.desc())))
+    if not frozen:
+        return []
+    answered = (select(StatusChange.id)
+                .where(StatusChange.thread_id == LivrableItem.thread_id, StatusChange.created_at > Livrable.frozen_at,
+                       _editor_moved(board))
+                .correlate(LivrableItem, Livrable).exists())
+    counts = {row.livrable_id: row for row in db.session.execute(
+        select(LivrableItem.livrable_id, func.count(LivrableItem.id).label("requests"),
+               func.count(func.distinct(case((answered, LivrableItem.thread_id)))).label("answered"))
+        .join(Livrable, Livrable.id == LivrableItem.livrable_id)
+        .where(LivrableItem.livrable_id.in_([lv.id for lv in frozen]), LivrableItem.included)
+        .group_by(LivrableItem.livrable_id))}
+    return [MemberLivrable(lv, counts[lv.id].requests if lv.id in counts else 0,
+                           counts[lv.id].answered if lv.id in counts else 0) for lv in frozen]
+
+
+def member_livrable(actor: User | None, board: Board, number: int) -> tuple[Livrable, list[MemberItem]]:
+    """A frozen livrable of the board by its number, with its requests in rank order and their
+    current status. NotFound for a draft or an unknown number; PermissionDenied for an anonymous visitor."""
+    require(actor, Action.READ_BOARD_LIVRABLES, board)
+    livrable = db.session.scalar(select(Livrable).where(
+        Livrable.board_id == board.id, Livrable.number == number, Livrable.frozen_at.is_not(None)))
+    if livrable is None:
+        raise NotFound("Ce livrable n'existe pas.")
+    rows = db.session.execute(
+        select(LivrableItem, Thread).outerjoin(Thread, and_(Thread.id == LivrableItem.thread_id,
+                                                            Thread.deleted_at.is_(None)))
+        .where(LivrableItem.livrable_id == livrable.id, LivrableItem.included)
+        .order_by(LivrableItem.position)).all()
+    return livrable, [MemberItem(item, thread, thread.status if thread else item.status) for item, thread in rows]
+
+
+def transmitted_in(thread: Thread) -> list[Livrable]:
+    """The frozen livrables that transmitted this request (an included item), oldest first."""
+    return list(db.session.scalars(
+        select(Livrable).join(LivrableItem, LivrableItem.livrable_id == Livrable.id)
+        .where(LivrableItem.thread_id == thread.id, LivrableItem.included, Livrable.frozen_at.is_not(None))
+        .order_by(Livrable.number)))

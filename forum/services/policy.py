@@ -56,6 +56,10 @@ class Action(StrEnum):
     USE_TEAM_NAME = "use_team_name"          # str: a word of the team (« modérateur »…) in one's name
     FOLLOW = "follow"                        # Thread or Board: choose what one is told about it
     WRITE_LETTER_INTRO = "write_letter_intro"  # Board: the editorial of its next letters
+    SET_TARGET = "set_target"                # Thread (a request): its target version/period
+    READ_BOARD_LIVRABLES = "read_board_livrables"  # Board: its frozen livrables, as members read them
+    SET_EDITOR_CONTACTS = "set_editor_contacts"    # Editor: its named contacts and contact note
+    EDIT_BOARD_LABEL = "edit_board_label"    # Board: its label facts (level, version, note)
 
 
 # --- who someone is: roles, moderator scopes, editor representatives, suspensions -----------------
@@ -235,6 +239,17 @@ RULES: dict[Action, Rule] = {
     Action.SET_STATUS: Rule(
         lambda user, thread: _moderates(user, thread) or is_board_editor(user, thread.board),
         denied("Seuls les modérateurs et l'éditeur de ce logiciel peuvent changer le statut de ses demandes.")),
+    Action.SET_TARGET: Rule(
+        lambda user, thread: _moderates(user, thread) or is_board_editor(user, thread.board),
+        denied("Seuls les modérateurs et l'éditeur de ce logiciel peuvent donner l'échéance de ses demandes.")),
+    Action.READ_BOARD_LIVRABLES: Rule(
+        lambda user, board: True, denied("Vous ne pouvez pas consulter ces livrables."), reads=True,
+        login="Connectez-vous pour consulter les livrables transmis à l'éditeur."),
+    Action.SET_EDITOR_CONTACTS: Rule(
+        lambda user, editor: represented_editor_id(user) == editor.id,
+        denied("Seuls les représentants de cet éditeur choisissent ses contacts.")),
+    Action.EDIT_BOARD_LABEL: Rule(
+        lambda user, board: user.role == "admin", denied("Seuls les administrateurs modifient le label d'un forum.")),
     Action.ACCEPT_ANSWER: Rule(
         lambda user, thread: thread.kind == "question" and (
             thread.author_id == user.id or _moderates(user, thread) or is_board_editor(user, thread.board)),

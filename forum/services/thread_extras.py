@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from forum.models import IMPORTANCES, StatusChange, Thread, TipConfirmation, User
+from forum.models import IMPORTANCES, Livrable, StatusChange, Thread, TipConfirmation, User
+from forum.models.commitments import RequestTarget
 from forum.models.requests import IMPORTANCE_LABELS
-from forum.services import ranking, statuses, tips, votes
+from forum.services import commitments, livrables, ranking, statuses, tips, votes
 from forum.services.errors import PermissionDenied
 from forum.services.policy import can
 
@@ -29,6 +30,11 @@ class RequestPanel:
     status_choices: list[str] = field(default_factory=list)
     can_merge: bool = False
     merged_into: Thread | None = None
+    # The targets given to the request, oldest first (the first is the commitment, later ones slips).
+    targets: list[RequestTarget] = field(default_factory=list)
+    can_set_target: bool = False
+    # The frozen livrables that transmitted it (« Transmise dans le livrable n° 2 … »), oldest first.
+    transmitted_in: list[Livrable] = field(default_factory=list)
     importances: dict[str, str] = field(default_factory=lambda: dict(IMPORTANCE_LABELS))
     points: dict[str, int] = field(default_factory=lambda: dict(IMPORTANCES))
 
@@ -86,5 +92,8 @@ def _fill_request(panel: RequestPanel, thread: Thread, user: User | None) -> Non
     panel.timeline = statuses.history(thread)
     panel.status_choices = statuses.allowed_statuses(user, thread)
     panel.can_merge = can(user, "merge_requests", thread) and thread.status != "doublon"
+    panel.targets = commitments.history(thread) if thread.target_version or thread.target_period else []
+    panel.can_set_target = thread.status == "planifiee" and can(user, "set_target", thread)
+    panel.transmitted_in = livrables.transmitted_in(thread)
     if thread.merged_into_id is not None:
         panel.merged_into = thread.merged_into

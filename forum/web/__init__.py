@@ -39,6 +39,15 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(drafts.bp)
     from forum.web import similar
     app.register_blueprint(similar.bp)
+    from forum.web import roadmap
+    app.register_blueprint(roadmap.bp)
+    from forum.web import editors
+    app.register_blueprint(editors.bp)
+    from forum.web import admin_labels, board_livrables
+    app.register_blueprint(board_livrables.bp)
+    app.register_blueprint(admin_labels.bp)
+    from forum.web import commitments
+    app.register_blueprint(commitments.bp)
     _init_login(app)
 
 

@@ -8,6 +8,8 @@ from flask import Blueprint, Response, jsonify, request
 from forum.models import STATUSES, StatusChange, Thread
 from forum.services import boards as board_service
 from forum.services import ranking
+from forum.services import roadmap as roadmap_service
+from forum.services.commitment_rules import is_late, target_label
 from forum.services.errors import DomainError
 from forum.services.ranking import RequestFigures
 from forum.services.reading import get_thread, public_opening_html
@@ -63,6 +65,16 @@ def _answer_dict(change: StatusChange | None) -> dict | None:
     return {"by": change.answer_by, "text": change.note, "version": change.version, "date": _iso(change.created_at)}
 
 
+def _target(thread: Thread) -> dict | None:
+    """The request's current target (issue 16), read on its own columns, or None."""
+    if not (thread.target_version or thread.target_period):
+        return None
+    return {"version": thread.target_version, "period": thread.target_period,
+            "label": target_label(thread.target_version, thread.target_period),
+            "due_on": thread.target_due_on.isoformat() if thread.target_due_on else None,
+            "slips": thread.target_slips or 0, "late": is_late(thread.status, thread.target_due_on)}
+
+
 def _request(rank: int, thread: Thread, answer: StatusChange | None) -> dict:
     """A request in a list: the stored ranking figures (what the order used); the breakdowns by
     importance, profession and region are on /threads/<id> (they cost a GROUP BY per page)."""
@@ -71,6 +83,7 @@ def _request(rank: int, thread: Thread, answer: StatusChange | None) -> dict:
             "uncounted_votes": thread.uncounted_vote_count, "structures": thread.structure_count,
             "professions": thread.profession_count, "created_at": _iso(thread.created_at),
             "last_activity_at": _iso(thread.last_activity_at), "latest_answer": _answer_dict(answer),
+            "target": _target(thread),
             "url": external_url("threads.show", thread_id=thread.id, slug=thread.slug),
             "api_url": external_url("api.thread", thread_id=thread.id)}
 
@@ -134,7 +147,43 @@ def _request_details(thread: Thread) -> dict:
     history = status_history(thread)
     return {"status": thread.status, "status_label": STATUSES.get(thread.status or ""), **_figures(figures),
             "regions": [{"region": region, "count": n} for region, n in figures.regions],
-            "merged_into": thread.merged_into_id,
+            "merged_into": thread.merged_into_id, "target": _target(thread),
             "history": [{"from_status": c.from_status, "status": c.to_status, "date": _iso(c.created_at),
                          "version": c.version, "note": c.note, "official_answer_by": c.answer_by}
                         for c in history]}
+
+
+def _roadmap_card(card) -> dict:
+    """A roadmap card (forum.services.roadmap.Card): public figures only, no one's name."""
+    thread = card.thread
+    return {"id": thread.id, "title": thread.title, "score": thread.score, "vote_count": thread.vote_count,
+            "status": thread.status, "status_label": STATUSES.get(thread.status or ""),
+            "status_date": _iso(card.status_date), "version": card.version, "target": _target(thread),
+            "official_answer_excerpt": card.answer_excerpt or None, "official_answer_date": _iso(card.answer_date),
+            "url": external_url("threads.show", thread_id=thread.id, slug=thread.slug),
+            "api_url": external_url("api.thread", thread_id=thread.id)}
+
+
+@bp.get("/boards/<slug>/roadmap")
+def board_roadmap(slug: str):
+    """The roadmap of a software board (forum.services.roadmap); a board without an editor has none."""
+    board = board_service.get_board(slug)
+    if board.editor_id is None or board.is_general:
+        return _answer({"board": board.slug, "sections": None,
+                        "message": "La feuille de route concerne les forums d'un logiciel ; ce forum n'a pas d'éditeur."})
+    built = roadmap_service.build(board)
+    sections = []
+    for section in built.sections:
+        entry = {"key": section.key, "title": section.title, "statuses": list(section.statuses),
+                 "total": section.total, "requests": [_roadmap_card(card) for card in section.cards],
+                 "more": external_url("api.board_requests", slug=board.slug, status=",".join(section.statuses))
+                 if section.capped else None}
+        if section.groups:
+            entry["groups"] = [{"label": g.label, "version": g.version, "period": g.period, "total": g.total,
+                                "slipped": g.slipped, "request_ids": [c.thread.id for c in g.cards]}
+                               for g in section.groups]
+        sections.append(entry)
+    return _answer({"board": board.slug, "recent_since": built.since.date().isoformat(),
+                    "window_months": roadmap_service.WINDOW_MONTHS, "sections": sections,
+                    "links": {"self": external_url("api.board_roadmap", slug=board.slug),
+                              "page": external_url("roadmap.show_roadmap", slug=board.slug)}})

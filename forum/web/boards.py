@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, render_template, request
 
 from forum.models.threads import KIND_PLURALS
 from forum.services import boards as board_service
-from forum.services import votes
+from forum.services import labels, votes
 from forum.services.notify import reads
 from forum.web.paging import page_arg
 from forum.web.reader import board_follow_control
@@ -31,7 +31,7 @@ def show(slug: str):
     member = current_member()
     reader = reads.board_reader(member, board, listing.threads) if member else None
     return render_template(
-        "boards/show.html", board=board, listing=listing, tabs=TABS, tab=tab,
+        "boards/show.html", board=board, listing=listing, tabs=TABS, tab=tab, board_facts=labels.board_facts(board),
         follow=board_follow_control(board, reader.level) if reader else None,
         toggles=votes.toggles(member, listing.threads), here=here_path(),
         new_replies=reader.new_replies(listing.threads) if reader else {},

@@ -91,6 +91,7 @@ class NewLivrableForm(FilterFields):
 class DraftForm(FlaskForm):
     introduction = TextAreaField("Introduction (Markdown)", render_kw={"rows": 6})
     move_to_transmise = BooleanField("En figeant, passer les demandes nouvelles ou à l'étude au statut « Transmise à l'éditeur »")
+    notes_public = BooleanField("Rendre les notes publiques (les membres les liront avec le livrable)")
     save = SubmitField("Enregistrer le brouillon")
     freeze = SubmitField("Figer et numéroter le livrable")
 

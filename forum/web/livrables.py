@@ -136,7 +136,8 @@ def _ask_freeze(livrable, form: DraftForm):
 def _save(livrable, form: DraftForm) -> None:
     livrables.update_draft(current_member(), livrable, form.introduction.data, selection_from(request.form, livrable))
     if form.freeze.data:
-        livrables.freeze(current_member(), livrable, move_to_transmise=form.move_to_transmise.data)
+        livrables.freeze(current_member(), livrable, move_to_transmise=form.move_to_transmise.data,
+                         notes_public=form.notes_public.data)
 
 
 @bp.post("/livrables/<int:livrable_id>/supprimer")

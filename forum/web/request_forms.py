@@ -36,11 +36,22 @@ class StatusForm(FlaskForm):
     version = StringField("Version (cible ou livrée)")
     note = TextAreaField("Note (Markdown) : raison, explication ou réponse", render_kw={"rows": 5})
     official = BooleanField("Publier cette note comme réponse officielle")
+    # Only with « Planifiée »: the editor's target (services.commitments), both optional.
+    target_version = StringField("Version prévue")
+    target_period = StringField("Échéance (T2 2027, mai 2027)")
     submit = SubmitField("Changer le statut")
 
     def limit_to(self, statuses: list[str]) -> StatusForm:
         self.status.choices = [SelectChoice(s, STATUSES[s]) for s in statuses]
         return self
+
+
+class TargetForm(FlaskForm):
+    """A planned request's target; the reason is required (and shown) once a target exists."""
+    version = StringField("Version prévue")
+    period = StringField("Échéance (T2 2027, mai 2027)")
+    reason = TextAreaField("Pourquoi l'échéance change (montré aux membres)", render_kw={"rows": 3})
+    submit = SubmitField("Enregistrer l'échéance")
 
 
 class OfficialAnswerForm(FlaskForm):

@@ -15,6 +15,7 @@ from forum.services.policy import Action, require
 from forum.services.thread_extras import thread_extras
 from forum.web import confirmation
 from forum.web.auth import safe_next
+from forum.web.commitments import set_status_target
 from forum.web.paging import page_arg
 from forum.web.request_forms import ActionForm, MergeForm, OfficialAnswerForm, StatusForm, VoteForm
 from forum.web.submit import current_member, form_status, require_csrf, submit
@@ -111,13 +112,20 @@ def set_status(thread_id: int):
     thread = reading.get_live_thread(thread_id)
     form = StatusForm().limit_to(statuses.allowed_statuses(current_member(), thread))
     if form.validate_on_submit():
-        if submit(form, lambda: statuses.set_status(current_member(), thread, form.status.data or "", form.note.data,
-                                                    form.version.data, official=form.official.data)):
+        if submit(form, lambda: _set_status(thread, form)):
             flash(f"Statut changé : {STATUSES[thread.status]}.", "success")
             return redirect(thread_url(thread, anchor="statut"))
     elif request.method == "GET":
         require(current_member(), Action.SET_STATUS, thread)
     return render_template("requests/status_form.html", thread=thread, form=form), form_status(form)
+
+
+def _set_status(thread: Thread, form: StatusForm) -> None:
+    """The status, then (for « Planifiée ») the target typed with it, in one transaction."""
+    statuses.set_status(current_member(), thread, form.status.data or "", form.note.data, form.version.data,
+                        official=form.official.data)
+    if thread.status == "planifiee":
+        set_status_target(thread, form.target_version.data, form.target_period.data)
 
 
 @bp.route("/t/<int:thread_id>/reponse-officielle", methods=["GET", "POST"])

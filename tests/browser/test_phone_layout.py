@@ -10,7 +10,8 @@ import pytest
 from forum.export.rows import ExportFilters
 from forum.extensions import db
 from forum.models import User
-from forum.services import boards, livrables, moderation, posting, reports, statuses, votes
+from forum.services import boards, commitments, livrables, moderation, posting, reports, statuses, votes
+from forum.services.commitment_rules import today
 from tests.browser.conftest import expect, log_in, screenshot, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -77,6 +78,9 @@ def site_map(live_site) -> dict:
                 votes.cast_vote(db.session.get(User, voter_id), thread, importance)
         reply = posting.reply(db.session.get(User, voters[0]), question, "Menu *Patients* > *Vaccins*.")
         statuses.set_status(moderator, requests[1], "a_l_etude", note="Nous en parlons avec l'éditeur.", official=True)
+        statuses.set_status(moderator, requests[2], "planifiee")  # a commitment that slipped once (issue 16)
+        commitments.set_target(moderator, requests[2], "5.4", f"T4 {today().year + 1}")
+        commitments.set_target(moderator, requests[2], "5.4", f"T1 {today().year + 2}", reason="Norme reportée.")
         moderation.switch_thread(moderator, tip, "pin", reason="Astuce utile à tous")
         db.session.flush()
         reports.report_post(member, reply, "hors_sujet", "Cette réponse ne répond pas à la question posée.")
@@ -84,29 +88,32 @@ def site_map(live_site) -> dict:
         livrables.freeze(moderator, draft)
         next_draft = livrables.create_draft(moderator, board, ExportFilters())
         db.session.flush()
-        ids = {"request": requests[0].id, "question": question.id, "tip": tip.id, "reply": reply.id,
-               "frozen": draft.id, "draft": next_draft.id}
+        ids = {"request": requests[0].id, "planned": requests[2].id, "question": question.id, "tip": tip.id, "reply": reply.id,
+               "frozen": draft.id, "draft": next_draft.id, "editor": board.editor.slug}
     people_pages = [f"/u/{people['membre']['id']}"]
     public = ["/", "/connexion", "/inscription", "/mot-de-passe/oublie", f"/b/{BOARD}/", f"/b/{BOARD}/demandes",
               f"/b/{BOARD}/demandes?tri=recentes", f"/b/{BOARD}/lettre/", f"/t/{ids['request']}",
               f"/t/{ids['question']}", f"/t/{ids['tip']}", "/search?q=ordonnance", f"/p/{ids['reply']}/historique",
-              *people_pages]
+              "/editeurs/", "/editeurs/?tri=reponse30&ordre=desc", f"/editeurs/{ids['editor']}",
+              f"/b/{BOARD}/feuille-de-route", f"/b/{BOARD}/versions/", *people_pages]
     member = ["/", f"/b/{BOARD}/", f"/b/{BOARD}/demandes", f"/t/{ids['request']}", f"/t/{ids['question']}",
               f"/b/{BOARD}/nouveau", "/search?q=ordonnance", "/notifications", "/profil/suivis",
               "/profil/notifications", "/profil/modifier", "/profil/logiciels", "/profil/donnees",
-              f"/p/{ids['reply']}/signaler", *people_pages]
+              f"/p/{ids['reply']}/signaler", f"/b/{BOARD}/livrables", f"/b/{BOARD}/livrables/1", *people_pages]
     staff = ["/", f"/b/{BOARD}/", f"/b/{BOARD}/demandes", f"/t/{ids['request']}", f"/t/{ids['question']}",
-             f"/t/{ids['tip']}", "/moderation", "/moderation/journal", "/livrables", "/livrables/nouveau",
+             f"/t/{ids['tip']}", f"/b/{BOARD}/feuille-de-route", f"/b/{BOARD}/versions/", "/moderation", "/moderation/journal", "/livrables", "/livrables/nouveau",
              f"/livrables/{ids['frozen']}", f"/livrables/{ids['draft']}", f"/t/{ids['request']}/statut",
              f"/t/{ids['request']}/fusionner", f"/t/{ids['question']}/changer-type",
              f"/t/{ids['question']}/deplacer", f"/t/{ids['question']}/fusionner-sujet",
              f"/p/{ids['reply']}/moderer", f"/t/{ids['question']}/moderation/lock",
              f"/p/{ids['reply']}/moderation/hide", f"/u/{people['membre']['id']}/suspendre",
-             f"/b/{BOARD}/lettre/introduction", "/notifications", *people_pages]
+             f"/b/{BOARD}/lettre/introduction", "/notifications", f"/t/{ids['planned']}",
+             f"/t/{ids['planned']}/echeance", *people_pages]
     editor_pages = ["/", "/editeur", f"/b/{BOARD}/demandes", f"/t/{ids['request']}", f"/t/{ids['request']}/statut",
+                    f"/t/{ids['planned']}/echeance",
                     "/livrables", f"/livrables/{ids['frozen']}", "/notifications", *people_pages]
     return {"people": people, "ids": ids,
-            "paths": {"anonyme": public, "membre": member, "modérateur": staff, "admin": staff,
+            "paths": {"anonyme": public, "membre": member, "modérateur": staff, "admin": [*staff, f"/admin/forums/{BOARD}/label"],
                       "éditeur": editor_pages}}
 
 

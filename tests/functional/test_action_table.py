@@ -24,6 +24,8 @@ import forum
 from forum.export.rows import ExportFilters
 from forum.extensions import db
 from forum.models import (
+    Board,
+    Editor,
     LetterIntroduction,
     Livrable,
     ModeratorScope,
@@ -61,6 +63,7 @@ read_hidden           hidden_thread     .   Y   .   Y   .   .   .   .   Y
 moderate              thread            .   Y   .   Y   .   .   .   .   Y
 vote                  request           Y   Y   Y   Y   .   Y   .   .   Y
 set_status            request           .   Y   .   Y   Y   .   .   .   Y
+set_target            planned_request   .   Y   .   Y   Y   .   .   .   Y
 accept_answer         question          .   Y   .   Y   Y   .   .   .   Y
 merge_requests        request           .   Y   .   Y   .   .   .   .   Y
 mark_tip_useful       tip               Y   Y   Y   Y   Y   Y   .   .   Y
@@ -79,6 +82,9 @@ use_team_name         team_word         .   Y   Y   Y   Y   Y   .   .   Y
 follow                open_thread       Y   Y   Y   Y   Y   Y   Y   .   Y
 follow                hidden_thread     .   Y   .   Y   .   .   .   .   Y
 write_letter_intro    board             .   Y   .   Y   .   .   .   .   Y
+read_board_livrables  board             Y   Y   Y   Y   Y   Y   Y   .   Y
+set_editor_contacts   editor            .   .   .   .   Y   .   .   .   .
+edit_board_label      board             .   .   .   .   .   .   .   .   Y
 """
 
 
@@ -162,6 +168,13 @@ def _livrable(scene: Scene, frozen: bool) -> Livrable:
     return livrables.freeze(scene.admin, draft) if frozen else draft
 
 
+def _planned(scene: Scene) -> Thread:
+    request = make_request(scene.board, scene.author)
+    request.status = "planifiee"
+    db.session.flush()
+    return request
+
+
 # A fresh target per role: an action one role performs must not spoil the next role's check.
 TARGETS: dict[str, Callable[[Scene], Any]] = {
     "board": lambda s: s.board,
@@ -173,6 +186,7 @@ TARGETS: dict[str, Callable[[Scene], Any]] = {
     "hidden_thread": _hidden,
     "thread": lambda s: make_thread(s.board, s.author),
     "request": lambda s: make_request(s.board, s.author),
+    "planned_request": _planned,
     "question": _question,
     "tip": lambda s: make_tip(s.board, s.author),
     "member_account": lambda s: make_user(),
@@ -180,6 +194,7 @@ TARGETS: dict[str, Callable[[Scene], Any]] = {
     "frozen_livrable": lambda s: _livrable(s, frozen=True),
     "draft_livrable": lambda s: _livrable(s, frozen=False),
     "team_word": lambda s: "support",
+    "editor": lambda s: s.board.editor,
 }
 
 
@@ -244,6 +259,9 @@ ROUTES: dict[Action, Route] = {
         "post", lambda thread: f"/t/{thread.id}/statut",
         lambda s, thread: {"status": "planifiee", "version": "6.2", "note": "Prévu pour la 6.2."},
         lambda thread, user: db.session.get(Thread, thread.id).status),
+    Action.SET_TARGET: Route(
+        "post", lambda thread: f"/t/{thread.id}/echeance", lambda s, thread: {"version": "6.2", "period": "T4 2030"},
+        lambda thread, user: db.session.get(Thread, thread.id).target_version),
     Action.ACCEPT_ANSWER: Route(
         "post", lambda question: f"/p/{_first_reply(question).id}/accepter",
         effect=lambda question, user: db.session.get(Thread, question.id).accepted_post_id),
@@ -286,6 +304,14 @@ ROUTES: dict[Action, Route] = {
     Action.WRITE_LETTER_INTRO: Route(
         "post", lambda board: f"/b/{board.slug}/lettre/introduction", lambda s, board: {"introduction": "Rencontre du club."},
         lambda board, user: getattr(db.session.get(LetterIntroduction, board.id), "updated_at", None)),
+    Action.READ_BOARD_LIVRABLES: Route("get", lambda board: f"/b/{board.slug}/livrables"),
+    Action.SET_EDITOR_CONTACTS: Route(
+        "post", lambda editor: f"/editeur/{editor.slug}/contacts", lambda s, editor: {"contact_note": "support@ict.example"},
+        lambda editor, user: db.session.get(Editor, editor.id).contact_note),
+    Action.EDIT_BOARD_LABEL: Route(
+        "post", lambda board: f"/admin/forums/{board.slug}/label",
+        lambda s, board: {"label_level": "avance", "label_version": "V2", "label_note": ""},
+        lambda board, user: db.session.get(Board, board.id).label_level),
 }
 
 

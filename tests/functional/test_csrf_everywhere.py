@@ -51,6 +51,8 @@ EXPECTED = {
     "/t/<int:thread_id>/vote": (LOGIN, CSRF),
     "/t/<int:thread_id>/vote/retirer": (LOGIN, CSRF),
     "/t/<int:thread_id>/statut": (LOGIN, CSRF),
+    "/t/<int:thread_id>/echeance": (LOGIN, CSRF),
+    "/b/<slug>/versions/fusionner": (LOGIN, CSRF),
     "/t/<int:thread_id>/reponse-officielle": (LOGIN, CSRF),
     "/t/<int:thread_id>/fusionner": (LOGIN, CSRF),
     "/t/<int:thread_id>/utile": (LOGIN, CSRF),
@@ -89,6 +91,8 @@ EXPECTED = {
     "/brouillon/forum/<slug>": (LOGIN, CSRF),
     "/brouillon/sujet/<int:thread_id>/supprimer": (LOGIN, CSRF),
     "/brouillon/forum/<slug>/supprimer": (LOGIN, CSRF),
+    "/editeur/<slug>/contacts": (LOGIN, CSRF),
+    "/admin/forums/<slug>/label": (LOGIN, CSRF),
 }
 # The words of the moderation URLs (forum/web/moderation.py); each one's confirmation page must
 # answer 200 to a moderator, so a word the site does not use fails instead of walking into a 404.

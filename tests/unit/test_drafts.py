@@ -2,19 +2,16 @@
 length bound; and migration 0014 up and down."""
 from __future__ import annotations
 
-import logging
-
 import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, inspect, select
 
-from forum import create_app
 from forum.extensions import db
 from forum.models import Draft
 from forum.services import drafts
 from forum.services.errors import ValidationError
-from tests.conftest import on_postgres, scratch_postgres_database
 from tests.factories import make_board, make_thread, make_user
+from tests.migrations import migrating, scratch_database
 
 
 def _count() -> int:
@@ -110,27 +107,17 @@ def test_drafts_go_with_their_thread_and_their_member(app):
 
 @pytest.fixture
 def fresh_database(tmp_path):
-    if not on_postgres():
-        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
-        return
-    with scratch_postgres_database("drafts_0014") as url:
+    with scratch_database(tmp_path, "drafts_0014") as url:
         yield url
 
 
 def test_migration_0014_creates_and_drops_the_drafts_table(fresh_database):
-    loggers = [lg for lg in logging.root.manager.loggerDict.values() if isinstance(lg, logging.Logger) and not lg.disabled]
-    app = create_app({"DATABASE_URL": fresh_database, "SECRET_KEY": "x", "TESTING": True})
-    try:
-        with app.app_context():
-            upgrade(revision="0014")
-            created = inspect(db.engine).get_unique_constraints("drafts")
-            downgrade(revision="0013")
-            after_downgrade = inspect(db.engine).has_table("drafts")
-            upgrade()
-            again = inspect(db.engine).has_table("drafts")
-            db.engine.dispose()
-    finally:
-        for logger in loggers:
-            logger.disabled = False
+    with migrating(fresh_database):
+        upgrade(revision="0014")
+        created = inspect(db.engine).get_unique_constraints("drafts")
+        downgrade(revision="0013")
+        after_downgrade = inspect(db.engine).has_table("drafts")
+        upgrade()
+        again = inspect(db.engine).has_table("drafts")
     assert [c["column_names"] for c in created] == [["user_id", "place"]]
     assert (after_downgrade, again) == (False, True)

@@ -50,7 +50,7 @@ def test_xlsx_has_bold_frozen_filtered_header_and_real_dates(chorus):
     assert header == [column.header for column in COLUMNS]
     assert all(cell.font.bold for cell in sheet[1])
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:U{len(ranking.ranked_rows(chorus['board'])) + 1}"
+    assert sheet.auto_filter.ref == f"A1:W{len(ranking.ranked_rows(chorus['board'])) + 1}"
     assert sheet.column_dimensions["C"].width == 60
     ranked = ranking.ranked_rows(chorus["board"])
     for values, row in zip(sheet.iter_rows(min_row=2, values_only=True), ranked, strict=True):

@@ -174,7 +174,7 @@ def test_the_xlsx_of_a_frozen_livrable_comes_from_its_snapshot(chorus):
     sheet = load_workbook(io.BytesIO(data))["Demandes"]
     scores = {row[1]: row[5] for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert scores == {item.thread_id: item.score for item in livrable.items}
-    assert sheet.cell(row=1, column=22).value == "Note de la fédération"
+    assert sheet.cell(row=1, column=24).value == "Note de la fédération"
 
 
 @pytest.mark.parametrize("fmt", sorted(set(export.FORMATS) - {"xlsx"}))

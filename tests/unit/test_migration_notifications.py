@@ -3,15 +3,12 @@ the product now makes automatically are given to existing content (authors and r
 their threads, voters their requests)."""
 from __future__ import annotations
 
-import logging
-
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import text
 
-from forum import create_app
 from forum.extensions import db
-from tests.conftest import on_postgres, scratch_postgres_database
+from tests.migrations import migrating, scratch_database
 
 ROWS = [
     "INSERT INTO editors (id, slug, name) VALUES (1, 'ed', 'Éditeur')",
@@ -35,32 +32,22 @@ ROWS = [
 
 @pytest.fixture
 def database_at_0012(tmp_path):
-    if not on_postgres():
-        yield f"sqlite:///{tmp_path / 'old.sqlite3'}"
-        return
-    with scratch_postgres_database("upgrade_0013") as url:
+    with scratch_database(tmp_path, "upgrade_0013") as url:
         yield url
 
 
 def test_upgrade_keeps_everything_and_gives_existing_content_its_follows(database_at_0012):
-    loggers = [lg for lg in logging.root.manager.loggerDict.values() if isinstance(lg, logging.Logger) and not lg.disabled]
-    app = create_app({"DATABASE_URL": database_at_0012, "SECRET_KEY": "x", "TESTING": True})
-    try:
-        with app.app_context():
-            upgrade(revision="0012")
-            for statement in ROWS:
-                db.session.execute(text(statement))
-            db.session.commit()
-            upgrade()
-            follows = db.session.execute(text(
-                "SELECT user_id, thread_id, level, reason FROM thread_follows ORDER BY user_id")).all()
-            users = db.session.execute(text(
-                "SELECT id, email, letter_period FROM users ORDER BY id")).all()
-            posts = db.session.scalar(text("SELECT count(*) FROM posts"))
-            db.engine.dispose()
-    finally:
-        for logger in loggers:
-            logger.disabled = False
+    with migrating(database_at_0012):
+        upgrade(revision="0012")
+        for statement in ROWS:
+            db.session.execute(text(statement))
+        db.session.commit()
+        upgrade()
+        follows = db.session.execute(text(
+            "SELECT user_id, thread_id, level, reason FROM thread_follows ORDER BY user_id")).all()
+        users = db.session.execute(text(
+            "SELECT id, email, letter_period FROM users ORDER BY id")).all()
+        posts = db.session.scalar(text("SELECT count(*) FROM posts"))
     assert [tuple(row) for row in follows] == [(1, 1, "watching", "author"), (2, 1, "watching", "reply"),
                                                (3, 1, "normal", "vote")]
     assert [tuple(row) for row in users] == [(n, f"m{n}@example.org", None) for n in (1, 2, 3)]
