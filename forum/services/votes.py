@@ -20,7 +20,7 @@ from forum.models._time import utcnow
 from forum.services import ranking
 from forum.services.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationError
 from forum.services.notify import events
-from forum.services.policy import Action, is_board_editor, refusal
+from forum.services.policy import Action, refusal
 
 IMPORTANCE_MESSAGE = "Choisissez l'importance de votre vote : utile, important ou bloquant."
 USAGE_MESSAGE = ("Seuls les utilisateurs de {software} peuvent voter sur ses demandes d'évolution. "
@@ -127,13 +127,13 @@ class Toggle:
 
 def toggles(user: User | None, threads: list[Thread]) -> dict[int, Toggle]:
     """{thread_id: Toggle} for the requests among `threads`: the member's votes in one query,
-    whatever the number of rows. No toggle for visitors, closed requests, members who must declare
-    the software first, nor the editor's representatives on their own software."""
+    whatever the number of rows. No toggle where vote_refusal says no: visitors, closed requests,
+    members who must declare the software first, the editor's representatives on their own software
+    (the policy's VOTE rule)."""
     requests = [thread for thread in threads if thread.kind == "request"]
     mine = votes_of(user, [thread.id for thread in requests])
     member = user if user is not None and user.is_authenticated else None
-    return {thread.id: Toggle(mine.get(thread.id), member is not None and vote_refusal(member, thread) is None
-                              and not is_board_editor(member, thread.board))
+    return {thread.id: Toggle(mine.get(thread.id), member is not None and vote_refusal(member, thread) is None)
             for thread in requests}
 
 
