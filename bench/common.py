@@ -137,11 +137,11 @@ class Gunicorn:
             return []
 
 
-def rss_mb(pid: int) -> float | None:
-    """Resident memory of a process in MB (VmRSS of /proc/<pid>/status)."""
+def rss_mb(pid: int, field: str = "VmRSS") -> float | None:
+    """Resident memory of a process in MB (VmRSS of /proc/<pid>/status; VmHWM for its peak)."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         return None
@@ -283,3 +283,31 @@ def write_results(name: str, data: dict) -> Path:
     path = RESULTS_DIR / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
+
+
+class CookieConnection:
+    """A browser's connection for the benchmarks: keep-alive (reopened when a sync worker closes it),
+    its cookies kept from every answer. `send` returns (status, body); (0, b"") on a network error."""
+
+    def __init__(self, host: str, port: int, timeout: float = 30) -> None:
+        self.host, self.port, self.timeout = host, port, timeout
+        self.conn = http.client.HTTPConnection(host, port, timeout=timeout)
+        self.cookies: dict[str, str] = {}
+
+    def send(self, method: str, path: str, body: bytes | str | None = None, content_type: str = "") -> tuple[int, bytes]:
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        if content_type:
+            headers["Content-Type"] = content_type
+        try:
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
+            data = response.read()
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+            return 0, b""
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name.strip()] = rest.split(";", 1)[0]
+        return response.status, data

@@ -30,7 +30,6 @@ front of it. The machine is shared: run it alone.
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import platform
 import random
@@ -45,6 +44,7 @@ from urllib.parse import quote, urlencode
 
 from bench.common import (
     REPO,
+    CookieConnection,
     Gunicorn,
     Instance,
     LoadResult,
@@ -203,29 +203,17 @@ class Client:
 
     def __init__(self, port: int, email: str) -> None:
         self.port, self.email = port, email
-        self.conn = http.client.HTTPConnection(HOST, port, timeout=30)
-        self.cookies: dict[str, str] = {}
+        self.connection = CookieConnection(HOST, port, timeout=30)
         self.token = ""
 
+    @property
+    def cookies(self) -> dict[str, str]:
+        return self.connection.cookies
+
     def send(self, method: str, path: str, form: dict | None = None) -> tuple[int, bytes]:
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        body = None
-        if form is not None:
-            body = urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        try:
-            self.conn.request(method, path, body=body, headers=headers)
-            response = self.conn.getresponse()
-            data = response.read()
-        except (OSError, http.client.HTTPException):
-            self.conn.close()
-            self.conn = http.client.HTTPConnection(HOST, self.port, timeout=30)
-            return 0, b""
-        for header, value in response.getheaders():
-            if header.lower() == "set-cookie":
-                name, _, rest = value.partition("=")
-                self.cookies[name.strip()] = rest.split(";", 1)[0]
-        return response.status, data
+        if form is None:
+            return self.connection.send(method, path)
+        return self.connection.send(method, path, urlencode(form), "application/x-www-form-urlencoded")
 
     def login(self) -> None:
         _, page = self.send("GET", "/connexion")

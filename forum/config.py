@@ -16,6 +16,9 @@ ENV_OVERRIDES = (
     "PUBLIC_BASE_URL", "TRUSTED_HOSTS",
     "MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_SENDER",
     "MAIL_BATCH_SECONDS", "TASK_QUEUE_URL", "MAIL_SWEEP_SECONDS", "MAIL_OUTBOX_DIR",
+    # Uploaded files: where they are stored, how large, and how they are sent (see BaseConfig).
+    "STORAGE_URL", "MAX_UPLOAD_BYTES", "UPLOAD_QUOTA_FILES_PER_DAY", "UPLOAD_QUOTA_BYTES_PER_DAY",
+    "FILE_GRACE_DAYS", "FILE_SERVE_ACCEL",
 )
 
 
@@ -91,6 +94,24 @@ class BaseConfig:
     # Flask SERVER_NAME: None serves any host name allowed by TRUSTED_HOSTS.
     SERVER_NAME = None
     PREFERRED_URL_SCHEME = "http"
+
+    # --- uploaded files (forum/storage, forum/files, forum/services/uploads.py) ---------------------
+    # Where files' bytes are kept: unset → the directory instance/files (included in `flask backup`);
+    # file:///dir → that directory; s3://bucket[/prefix] → an S3-compatible store for several hosts,
+    # reached through S3_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION.
+    STORAGE_URL: str | None = None
+    # Largest accepted file (bytes), and files per post.
+    MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+    MAX_FILES_PER_POST = 5
+    # What one member may upload in 24 hours (files and bytes, posts and documents together).
+    UPLOAD_QUOTA_FILES_PER_DAY = 40
+    UPLOAD_QUOTA_BYTES_PER_DAY = 100 * 1024 * 1024
+    # Days a deleted post's or document's files are kept (a restore brings them back) before their
+    # objects are removed by the sweep.
+    FILE_GRACE_DAYS = 30
+    # How file responses are sent: "" → by the application; "x-accel-redirect:/<internal prefix>/"
+    # → nginx sends the file from the storage directory; "x-sendfile" → Apache/lighttpd does.
+    FILE_SERVE_ACCEL = ""
 
     # --- security (forum/web/security.py) ---------------------------------------------------------
     # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host headers are

@@ -188,6 +188,7 @@ def app(request, tmp_path, database_url):
         **_config_dict(),
         "DATABASE_URL": database_url,
         "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
+        "STORAGE_URL": f"file://{tmp_path / 'files'}",
     })
     if on_postgres():
         with app.app_context():
@@ -256,7 +257,7 @@ def make_limited_app(tmp_path, template_db):
         shutil.copy(template_db, db_path)
         config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
         config.update(DATABASE_URL=f"sqlite:///{db_path}", SEARCH_INDEX_DIR=str(tmp_path / "index"),
-                      MAIL_OUTBOX_DIR=str(tmp_path / "outbox"), RATELIMIT_ENABLED=True, **overrides)
+                      STORAGE_URL=f"file://{tmp_path / 'files'}", MAIL_OUTBOX_DIR=str(tmp_path / "outbox"), RATELIMIT_ENABLED=True, **overrides)
         app = make_app(config)
 
         @app.before_request

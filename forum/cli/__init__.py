@@ -10,6 +10,7 @@ from flask import Flask
 
 from forum.cli import accounts, backups, data, exports
 from forum.cli import mail as mail_commands
+from forum.cli.files import files_cli
 from forum.cli.letters import digest_cli
 from forum.search.commands import search_cli
 
@@ -19,5 +20,5 @@ def register_cli(app: Flask) -> None:
     for command in (accounts.create_user, accounts.set_moderator_scope, data.sync_catalogue, data.seed_demo,
                     data.import_dataset, data.recount, exports.export_requests, backups.backup_command,
                     backups.restore_command, search_cli, mail_commands.worker_command, mail_commands.mail_cli,
-                    digest_cli):
+                    digest_cli, files_cli):
         app.cli.add_command(command)

@@ -91,9 +91,9 @@ def _decode_frames(image: Image.Image, pillow_format: str) -> tuple[list[Image.I
     """Every kept frame decoded whole (a truncated file fails here), orientation applied to stills."""
     if not getattr(image, "is_animated", False):
         image.load()
-        still = ImageOps.exif_transpose(image)
-        if pillow_format == "JPEG" and still.mode not in ("RGB", "L"):
-            still = still.convert("RGB")
+        # In place: a copy would hold a third full-size image (~20 MB for a 5 MB photo) at the peak.
+        ImageOps.exif_transpose(image, in_place=True)
+        still = image.convert("RGB") if pillow_format == "JPEG" and image.mode not in ("RGB", "L") else image
         return [_bare(still)], []
     budget = max(1, MAX_ANIMATION_PIXELS // (image.width * image.height))
     frames: list[Image.Image] = []

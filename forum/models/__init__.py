@@ -2,7 +2,10 @@
 from forum.models.accounts import PROFESSIONS, REGIONS, ROLES, SoftwareUse, Structure, User
 from forum.models.boards import LABEL_LEVELS, Board, Editor
 from forum.models.commitments import BoardLabelChange, RequestTarget, VersionAlias
+from forum.models.documents import DOCUMENT_CATEGORIES, Document, DocumentVersion
 from forum.models.drafts import Draft
+from forum.models.faq import FAQ_STATUSES, FaqEntry, FaqEntrySource, FaqSection
+from forum.models.files import FILE_KINDS, Attachment, PostRevisionAttachment
 from forum.models.imports import DatasetImport
 from forum.models.indexing import IndexTask
 from forum.models.livrables import Livrable, LivrableItem
@@ -31,4 +34,6 @@ __all__ = [
     "Vote", "BoardFollow", "BoardLetter", "LetterIntroduction", "Notification", "NotificationEvent",
     "NotificationPreference",
     "OutgoingMessage", "ThreadFollow", "ThreadRead", "BoardLabelChange", "RequestTarget", "VersionAlias",
+    "Attachment", "PostRevisionAttachment", "FILE_KINDS", "FaqEntry", "FaqEntrySource", "FaqSection",
+    "FAQ_STATUSES", "Document", "DocumentVersion", "DOCUMENT_CATEGORIES",
 ]

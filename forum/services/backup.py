@@ -7,6 +7,11 @@ copied *inside* that lock, so every change missing from the copied index still h
 the copied `index_tasks` queue (tasks are deleted only after their index commit, which cannot
 happen while we hold the lock): after a restore, applying the queue brings the index in step.
 
+Uploaded files of the directory backend (forum.storage.local) are copied into files/ (same fan-out)
+AFTER the database, so every row of the copy has its object (an object without a row is harmless:
+`flask --app forum files check --delete-orphans`); they are put back in storage before the database
+on restore. Files in an S3 bucket are not copied: the report says so (the provider's tools do it).
+
 PostgreSQL is not handled here: pg_dump does it better.
 """
 from __future__ import annotations
@@ -23,10 +28,15 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from forum.search.whoosh import storage
+from forum.storage import KEY_PATTERN, Storage, StorageError
+from forum.storage.local import LocalStorage
 
 MANIFEST = "manifest.json"
 DATABASE_FILE = "forum.sqlite3"
 INDEX_DIR = "search-index"
+FILES_DIR = "files"
+S3_NOT_INCLUDED = ("Les fichiers envoyés (images, documents) sont dans un stockage S3 : ils ne sont pas dans "
+                   "cette sauvegarde. Sauvegardez le compartiment avec les outils de votre fournisseur.")
 FORMAT = "forum-sauvegarde/1"
 COUNTED_TABLES = ("users", "boards", "threads", "posts", "votes")
 
@@ -52,6 +62,7 @@ class RestoreReport:
     index_generation: str | None
     manifest: dict
     warnings: list[str] = field(default_factory=list)
+    stored_files: int = 0
 
 
 def sqlite_path(database_uri: str) -> Path:
@@ -77,9 +88,10 @@ def sha256(path: Path) -> str:
 
 # --- backup ---------------------------------------------------------------------------------------
 
-def backup(database_uri: str, index_root: Path, output: Path, lock_timeout: float = 60.0) -> BackupReport:
-    """Write the database, the live index generation and manifest.json into `output` (a new or
-    empty directory). Raises BackupError."""
+def backup(database_uri: str, index_root: Path, output: Path, lock_timeout: float = 60.0,
+           files: Storage | None = None) -> BackupReport:
+    """Write the database, the live index generation, the uploaded files of `files` (directory
+    backend) and manifest.json into `output` (a new or empty directory). Raises BackupError."""
     source = sqlite_path(database_uri)
     if not source.is_file():
         raise BackupError(f"La base {source} n'existe pas : rien à sauvegarder.")
@@ -103,7 +115,8 @@ def backup(database_uri: str, index_root: Path, output: Path, lock_timeout: floa
     if generation is None and not warnings:
         warnings.append("Pas d'index de recherche à sauvegarder : après restauration, lancez "
                         "« flask --app forum search reindex ».")
-    manifest = _manifest(output, source, generation)
+    stored = copy_stored_files(files, output / FILES_DIR, warnings)
+    manifest = _manifest(output, source, generation, stored)
     (output / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return BackupReport(directory=output, manifest=manifest, warnings=warnings)
 
@@ -124,7 +137,30 @@ def copy_database(source: Path, dest: Path) -> None:
         raise BackupError(f"La copie de la base n'est pas intègre ({check}).")
 
 
-def _manifest(output: Path, source: Path, generation: str | None) -> dict:
+def copy_stored_files(files: Storage | None, dest: Path, warnings: list[str]) -> int | None:
+    """Copy every object of a directory backend into `dest` (same fan-out); the number copied, or
+    None when the files are elsewhere (then a warning says so)."""
+    if files is None:
+        return None
+    if not isinstance(files, LocalStorage):
+        warnings.append(S3_NOT_INCLUDED)
+        return None
+    copied = 0
+    try:
+        for key in files.keys():
+            target = dest / key[:2] / key[2:4] / key
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                shutil.copyfile(files.path(key), target)
+            except FileNotFoundError:  # purged since the listing: its row is gone from the copy too
+                continue
+            copied += 1
+    except (OSError, StorageError) as exc:
+        raise BackupError(f"Copie des fichiers envoyés impossible ({exc}).") from exc
+    return copied
+
+
+def _manifest(output: Path, source: Path, generation: str | None, stored_files: int | None = None) -> dict:
     conn = sqlite3.connect(f"file:{output / DATABASE_FILE}?mode=ro", uri=True)
     try:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -144,6 +180,7 @@ def _manifest(output: Path, source: Path, generation: str | None) -> dict:
         "schema_revision": revision[0] if revision else None,
         "counts": counts,
         "search_index_generation": generation,
+        "stored_files": stored_files,
         "files": files,
     }
 
@@ -172,16 +209,20 @@ def read_manifest(directory: Path) -> dict:
     return manifest
 
 
-def restore(directory: Path, database_uri: str, index_root: Path, overwrite: bool = False) -> RestoreReport:
-    """Put a verified backup back in place: the database through the backup API (into the target
-    file, so open connections see the restored content), the index as a new generation swapped
-    in atomically. Raises BackupError (see read_manifest; existing data without `overwrite`)."""
+def restore(directory: Path, database_uri: str, index_root: Path, overwrite: bool = False,
+            files: Storage | None = None) -> RestoreReport:
+    """Put a verified backup back in place: its uploaded files into `files` first, then the database
+    through the backup API (into the target file, so open connections see the restored content),
+    the index as a new generation swapped in atomically. Raises BackupError (see read_manifest;
+    existing data without `overwrite`; storage failure)."""
     manifest = read_manifest(directory)
     target = sqlite_path(database_uri)
     if not overwrite and target.exists() and target.stat().st_size > 0:
         raise BackupError(f"La base {target} existe déjà : relancez avec --yes pour la remplacer "
                           "par la sauvegarde (les données actuelles seront perdues).")
     target.parent.mkdir(parents=True, exist_ok=True)
+    warnings: list[str] = []
+    stored = _restore_files(directory, manifest, files, warnings)
     src = sqlite3.connect(f"file:{directory / DATABASE_FILE}?mode=ro", uri=True)
     dst = sqlite3.connect(target, timeout=30)
     try:
@@ -192,11 +233,32 @@ def restore(directory: Path, database_uri: str, index_root: Path, overwrite: boo
         src.close()
     if check != "ok":
         raise BackupError(f"La base restaurée n'est pas intègre ({check}).")
-    warnings: list[str] = []
     generation = _restore_index(directory, manifest, index_root)
     if generation is None:
         warnings.append("La sauvegarde ne contient pas d'index : lancez « flask --app forum search reindex ».")
-    return RestoreReport(database=target, index_generation=generation, manifest=manifest, warnings=warnings)
+    return RestoreReport(database=target, index_generation=generation, manifest=manifest, warnings=warnings,
+                         stored_files=stored)
+
+
+def _restore_files(directory: Path, manifest: dict, files: Storage | None, warnings: list[str]) -> int:
+    """Put the backup's files/ objects into `files` (already checked by read_manifest); objects
+    already there are replaced by the same bytes."""
+    names = [name for name in manifest["files"] if name.startswith(f"{FILES_DIR}/")]
+    if names and files is None:
+        warnings.append("La sauvegarde contient des fichiers envoyés, mais aucun stockage n'est configuré : "
+                        "ils n'ont pas été restaurés.")
+        return 0
+    for name in names:
+        key = name.rsplit("/", 1)[-1]
+        if not KEY_PATTERN.fullmatch(key):
+            raise BackupError(f"Nom de fichier inattendu dans la sauvegarde : {name}.")
+        try:
+            files.put(key, (directory / name).read_bytes(), "application/octet-stream")
+        except StorageError as exc:
+            raise BackupError(f"Restauration des fichiers envoyés impossible : {exc.message}") from exc
+    if manifest.get("stored_files") is None and files is not None and not isinstance(files, LocalStorage):
+        warnings.append(S3_NOT_INCLUDED)
+    return len(names)
 
 
 def _restore_index(directory: Path, manifest: dict, index_root: Path) -> str | None:

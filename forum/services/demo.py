@@ -110,6 +110,12 @@ def seed(if_empty: bool = False, now: datetime | None = None) -> SeedResult:
     for entry in threads:
         _create_thread(entry, users, boards, now)
     demo_commitments.apply(users, now)
+    from forum.services import demo_documents  # issue 17: the document base's two documents
+    demo_documents.seed(users, boards)
+    from forum.services import demo_faq  # issue 17: the FAQ of Chorus and WEDA
+    demo_faq.seed(users, boards)
+    from forum.services import demo_attachments  # issue 17: a screenshot in a question
+    demo_attachments.seed(users)
     counters.recount_all()
     ranking.refresh_scores()
     demo_notifications.settle()

@@ -11,7 +11,7 @@ from sqlalchemy import exists, select, update
 from forum.extensions import db
 from forum.models import KINDS, Board, Post, RequestMerge, Thread, User, Vote
 from forum.models._time import utcnow
-from forum.services import audit, counters, posting, ranking
+from forum.services import audit, counters, file_lifecycle, posting, ranking
 from forum.services.errors import Conflict, NotFound, ValidationError
 from forum.services.indexing import enqueue_thread
 from forum.services.notify import events
@@ -155,6 +155,7 @@ def hide_thread(actor: User, thread: Thread, reason: str | None) -> None:
     reason = clean_reason(reason, required=True)
     thread.deleted_at, thread.deleted_by_id = utcnow(), actor.id
     db.session.flush()
+    file_lifecycle.sync_thread_files(thread.id)
     events.content_hidden(thread)
     counters.recount_board(thread.board_id)
     enqueue_thread(thread.id)
@@ -178,6 +179,7 @@ def restore_thread(actor: User, thread: Thread, reason: str | None = None) -> No
         db.session.flush()
         counters.recount_board(thread.board_id)
         enqueue_thread(thread.id)
+    file_lifecycle.sync_thread_files(thread.id)
     audit.record(actor, "restore_thread", thread=thread, reason=reason)
 
 
@@ -190,6 +192,7 @@ def hide_post(actor: User, post: Post, reason: str | None) -> None:
         raise Conflict("Ce message est déjà masqué.")
     reason = clean_reason(reason, required=True)
     posting.delete_post(actor, post)
+    file_lifecycle.sync_thread_files(post.thread_id)
     audit.record(actor, "hide_post", post=post, reason=reason, first_post=post.is_first)
 
 
@@ -200,28 +203,30 @@ def restore_post(actor: User, post: Post, reason: str | None = None) -> None:
         raise Conflict("Ce message n'est pas masqué.")
     reason = clean_reason(reason)
     posting.restore_post(actor, post)
+    file_lifecycle.sync_thread_files(post.thread_id)
     audit.record(actor, "restore_post", post=post, reason=reason)
 
 
-def edit_post(actor: User, post: Post, body: str, title: str | None = None, reason: str | None = None) -> Post:
+def edit_post(actor: User, post: Post, body: str, title: str | None = None, reason: str | None = None,
+              files_changed: bool = False) -> Post:
     """A moderator edits any post of its boards; the revision is marked as a moderator's.
     Raises PermissionDenied, NotFound (hidden post), ValidationError (body, title, reason)."""
     _require_moderator(actor, post.thread.board)
     reason = clean_reason(reason)
     before = post.revision_count
-    posting.edit_post(actor, post, body, title=title)
+    posting.edit_post(actor, post, body, title=title, files_changed=files_changed)
     if post.revision_count != before:
         audit.record(actor, "edit_post", post=post, reason=reason)
     return post
 
 
-def edit_post_as(actor: User, post: Post, body: str, title: str | None = None) -> Post:
+def edit_post_as(actor: User, post: Post, body: str, title: str | None = None, files_changed: bool = False) -> Post:
     """The post's « Modifier » page: its author edits through posting; a moderator editing someone
     else's post goes through `edit_post`, journaled. The title only counts for an opening post."""
     title = title if post.is_first else None
     if post.author_id == actor.id:
-        return posting.edit_post(actor, post, body, title=title)
-    return edit_post(actor, post, body, title=title)
+        return posting.edit_post(actor, post, body, title=title, files_changed=files_changed)
+    return edit_post(actor, post, body, title=title, files_changed=files_changed)
 
 
 def delete_post(actor: User, post: Post, reason: str | None = None) -> None:
@@ -230,6 +235,7 @@ def delete_post(actor: User, post: Post, reason: str | None = None) -> None:
     Raises PermissionDenied, NotFound (already deleted), ValidationError("reason")."""
     reason = clean_reason(reason)
     posting.delete_post(actor, post)
+    file_lifecycle.sync_thread_files(post.thread_id)
     if post.author_id != actor.id:
         audit.record(actor, "delete_post", post=post, reason=reason, first_post=post.is_first)
 

@@ -22,7 +22,7 @@ from babel.dates import format_datetime
 from sqlalchemy import select
 
 from forum.extensions import db
-from forum.models import STATUSES, Board, Livrable, ModeratorScope, Post, Thread, User
+from forum.models import STATUSES, Attachment, Board, Document, Livrable, ModeratorScope, Post, Thread, User
 from forum.models._time import utcnow
 from forum.services.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationError
 
@@ -60,6 +60,13 @@ class Action(StrEnum):
     READ_BOARD_LIVRABLES = "read_board_livrables"  # Board: its frozen livrables, as members read them
     SET_EDITOR_CONTACTS = "set_editor_contacts"    # Editor: its named contacts and contact note
     EDIT_BOARD_LABEL = "edit_board_label"    # Board: its label facts (level, version, note)
+    ATTACH_FILES = "attach_files"            # Board: add files to one's posts there
+    CURATE_FAQ = "curate_faq"                # Board: write, publish, order and delete its FAQ entries
+    PROPOSE_FAQ = "propose_faq"              # Thread (a question or a tip): propose it as an FAQ entry
+    READ_DOCUMENTS = "read_documents"        # None: the members-only documents of the document base
+    SHARE_DOCUMENT = "share_document"        # Board, or None for the general base
+    MANAGE_DOCUMENT = "manage_document"      # Document: edit it, add a version, delete it
+    PUBLISH_DOCUMENT = "publish_document"    # Document: make it public (or members-only again)
 
 
 # --- who someone is: roles, moderator scopes, editor representatives, suspensions -----------------
@@ -214,6 +221,14 @@ def _may_read_livrable(user: User, livrable: Livrable) -> bool:
     return is_moderator(user, livrable.board) or is_board_editor(user, livrable.board)
 
 
+def _document_board(document: Document) -> Board | None:
+    return db.session.get(Board, document.board_id) if document.board_id is not None else None
+
+
+def _moderates_document(user: User, document: Document) -> bool:
+    return is_moderator(user, _document_board(document))
+
+
 RULES: dict[Action, Rule] = {
     Action.CREATE_THREAD: Rule(
         lambda user, board: isinstance(board, Board), denied("Vous ne pouvez pas ouvrir de sujet ici."),
@@ -300,6 +315,25 @@ RULES: dict[Action, Rule] = {
     Action.WRITE_LETTER_INTRO: Rule(
         lambda user, board: is_moderator(user, board),
         denied("Seuls les modérateurs de ce forum écrivent l'introduction de sa lettre.")),
+    Action.ATTACH_FILES: Rule(lambda user, board: True, denied("Vous ne pouvez pas joindre de fichier ici."),
+                              login="Connectez-vous pour joindre un fichier."),
+    Action.CURATE_FAQ: Rule(
+        lambda user, board: is_moderator(user, board) or is_board_editor(user, board),
+        denied("Seuls les modérateurs et l'éditeur de ce logiciel rédigent et valident sa FAQ.")),
+    Action.PROPOSE_FAQ: Rule(
+        lambda user, thread: thread.kind in ("question", "tip") and thread.deleted_at is None,
+        lambda user, thread: Conflict("Seules une question résolue et une astuce peuvent être proposées pour la FAQ."),
+        login="Connectez-vous pour proposer une entrée de FAQ."),
+    Action.READ_DOCUMENTS: Rule(
+        lambda user, target: True, denied("La base documentaire est réservée aux membres."), reads=True,
+        login="Connectez-vous pour consulter ce document : la base documentaire est réservée aux membres."),
+    Action.SHARE_DOCUMENT: Rule(lambda user, board: True, denied("Vous ne pouvez pas partager de document ici."),
+                                login="Connectez-vous pour partager un document."),
+    Action.MANAGE_DOCUMENT: Rule(
+        lambda user, document: document.uploader_id == user.id or _moderates_document(user, document),
+        denied("Seuls l'auteur du document et les modérateurs peuvent le modifier.")),
+    Action.PUBLISH_DOCUMENT: Rule(
+        _moderates_document, denied("Seuls les modérateurs peuvent rendre un document public.")),
 }
 # Actions that only read: still allowed to a suspended member. Every other action writes.
 READ_ACTIONS = frozenset(action for action, rule in RULES.items() if rule.reads)
@@ -333,6 +367,22 @@ def require(user: User | None, action: Action | str, target: Any = None) -> None
     error = refusal(user, action, target)
     if error is not None:
         raise error
+
+
+def may_see_file(user: User | None, attachment: Attachment, post: Post | None = None,
+                 document: Document | None = None) -> bool:
+    """Who may download a stored file (anonymous visitors included): a post's file as its post is
+    read — moderators only once the post, its thread or the file is deleted, or the file was taken out
+    of the post by an edit (the revision history); a document's file to members, to everyone when the
+    document is public, to moderators only once deleted. A file of neither: nobody."""
+    if post is not None:
+        hidden = post.deleted_at or post.thread.deleted_at or attachment.deleted_at or attachment.removed_at
+        return not hidden or _active(user) and _moderates(user, post)
+    if document is not None:
+        if document.deleted_at is not None or attachment.deleted_at is not None:
+            return _active(user) and _moderates_document(user, document)
+        return document.public or _active(user)
+    return False
 
 
 def can_set_status(user: User | None, thread: Thread, status: str) -> bool:

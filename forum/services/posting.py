@@ -10,7 +10,7 @@ from flask import current_app
 from forum.extensions import db
 from forum.models import KINDS, Board, Post, PostRevision, Thread, User
 from forum.models._time import utcnow
-from forum.services import counters, submissions, votes
+from forum.services import attachments, counters, submissions, votes
 from forum.services.errors import NotFound, ValidationError
 from forum.services.indexing import enqueue_thread
 from forum.services.notify import events
@@ -112,9 +112,10 @@ def reply(author: User, thread: Thread, body: str, submission_key: str | None = 
     return post
 
 
-def edit_post(actor: User, post: Post, body: str, title: str | None = None) -> Post:
-    """Change a post (and the thread title for an opening post), keeping the previous text as a
-    revision. Raises PermissionDenied, NotFound (deleted post), ValidationError."""
+def edit_post(actor: User, post: Post, body: str, title: str | None = None, files_changed: bool = False) -> Post:
+    """Change a post (and the thread title for an opening post), keeping the previous text and files
+    as a revision (also when only its files change: `files_changed`). Raises PermissionDenied,
+    NotFound (deleted post), ValidationError."""
     require(actor, Action.EDIT_POST, post)
     if post.deleted_at is not None:
         raise NotFound("Ce message a été supprimé.")
@@ -122,12 +123,15 @@ def edit_post(actor: User, post: Post, body: str, title: str | None = None) -> P
     thread = post.thread
     new_title = clean_title(title) if post.is_first and title is not None else None
     title_changed = new_title is not None and new_title != thread.title
-    if body == post.body_source and not title_changed:
+    if body == post.body_source and not title_changed and not files_changed:
         return post
     now = utcnow()
-    db.session.add(PostRevision(post_id=post.id, title=thread.title if post.is_first else None,
-                                body_source=post.body_source, edited_by_id=actor.id, edited_at=now,
-                                by_moderator=actor.id != post.author_id))
+    revision = PostRevision(post_id=post.id, title=thread.title if post.is_first else None,
+                            body_source=post.body_source, edited_by_id=actor.id, edited_at=now,
+                            by_moderator=actor.id != post.author_id)
+    db.session.add(revision)
+    db.session.flush()
+    attachments.record_revision_files(revision.id, post.id)
     mentioned_before = find_mentions(post.body_source)
     post.body_source = body
     post.body_html, mentions = render_with_mentions(body)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from forum.extensions import db
 from forum.models import (
     CLOSED_STATUSES,
+    Attachment,
     Draft,
     ModeratorScope,
     Post,
@@ -74,7 +75,16 @@ def export_user_data(user: User) -> dict[str, Any]:
         "drafts": [{"thread_id": d.thread_id, "board_id": d.board_id, "title": d.title, "body_markdown": d.body,
                     "updated_at": _iso(d.updated_at)}
                    for d in db.session.scalars(select(Draft).where(Draft.user_id == user.id).order_by(Draft.id))],
+        "files": _files(user),
     }
+
+
+def _files(user: User) -> list[dict[str, Any]]:
+    """The files the member uploaded (to posts or the document base), with where to download them."""
+    return [{"name": a.safe_name, "type": a.mime, "size": a.size, "uploaded_at": _iso(a.created_at),
+             "post_id": a.post_id, "description": a.alt, "removed": a.removed_at is not None or a.deleted_at is not None,
+             "path": f"/fichiers/{a.key}/{a.safe_name}"}
+            for a in db.session.scalars(select(Attachment).where(Attachment.uploader_id == user.id).order_by(Attachment.id))]
 
 
 def _profile(user: User) -> dict[str, Any]:

@@ -6,6 +6,7 @@
     ["Lien", "Lien", "[", "](https://)"], ["« »", "Citation", "> "], ["&lt;/&gt;", "Code", "`", "`"]];
   const post = (url, body) => fetch(url, { method: "POST", body, credentials: "same-origin",
     headers: { Accept: "application/json" } });
+  const text = (form) => { const f = new FormData(form); f.delete("files"); return f; };  /* drafts hold no file */
 
   const setup = (form) => {
     const ta = form.querySelector("textarea"), title = form.elements.title, d = form.dataset;
@@ -40,7 +41,7 @@
       const now = snap();
       clearTimeout(timer);
       if (!d.draftUrl || now === saved) { return; }
-      post(d.draftUrl, new FormData(form)).then((r) => r.json().then((j) => {
+      post(d.draftUrl, text(form)).then((r) => r.json().then((j) => {
         failed = !r.ok;
         saved = r.ok ? now : saved;
         status.textContent = j.message;
@@ -50,7 +51,7 @@
     form.oninput = () => { clearTimeout(timer); timer = setTimeout(save, 1500); };
     form.addEventListener("submit", () => { leaving = true; });
     addEventListener("pagehide", () => {
-      if (d.draftUrl && !leaving && snap() !== saved && navigator.sendBeacon(d.draftUrl, new FormData(form))) {
+      if (d.draftUrl && !leaving && snap() !== saved && navigator.sendBeacon(d.draftUrl, text(form))) {
         saved = snap();
       }
     });

@@ -48,6 +48,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_labels.bp)
     from forum.web import commitments
     app.register_blueprint(commitments.bp)
+    from forum.web import files
+    app.register_blueprint(files.bp)
+    from forum.web import documents
+    app.register_blueprint(documents.bp)
+    from forum.web import faq
+    app.register_blueprint(faq.bp)
     _init_login(app)
 
 

@@ -1,4 +1,5 @@
-"""Search page: the search box with its filters, results as threads with highlighted excerpts."""
+"""Search page: the search box with its filters, the matching FAQ entries, then results as threads with
+highlighted excerpts."""
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
@@ -7,7 +8,7 @@ from wtforms import Form, SearchField, SelectChoice, SelectField
 from forum import search
 from forum.models import KINDS, STATUSES
 from forum.services import boards as board_service
-from forum.services import votes
+from forum.services import faq, votes
 from forum.web.paging import page_arg
 from forum.web.requests import here_path
 from forum.web.submit import current_member
@@ -46,5 +47,7 @@ def results():
     requests = votes.listed_requests([hit.thread.id for hit in found.hits if hit.thread.kind == "request"]
                                      if found else [])
     your_votes = votes.toggles(current_member(), list(requests.values()))
+    # FAQ entries first (page 1 only): a plain match of every meaningful word, one statement.
+    faq_entries = faq.search_entries(form.q.data, form.board.data or None) if found and page == 1 else []
     return render_template("search/results.html", form=form, results=found, requests=requests, toggles=your_votes,
-                           here=here_path())
+                           here=here_path(), faq_entries=faq_entries)

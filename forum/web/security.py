@@ -105,6 +105,10 @@ def _refuse_oversized_body() -> None:
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     if not limit:
         return
+    if _carries_files():  # a form with files: room for MAX_FILES_PER_POST full-size files and the text
+        config = current_app.config
+        limit = config["MAX_FILES_PER_POST"] * config["MAX_UPLOAD_BYTES"] + 1024 * 1024
+        request.max_content_length = limit
     if request.content_length is not None:
         if request.content_length > limit:
             abort(413)
@@ -118,6 +122,18 @@ def _refuse_oversized_body() -> None:
     environ["wsgi.input"] = io.BytesIO(body)
     environ["CONTENT_LENGTH"] = str(len(body))
     environ.pop("HTTP_TRANSFER_ENCODING", None)
+
+
+def accepts_files(view: Callable) -> Callable:
+    """Mark a view (put it right under its @bp.route) as taking files: its multipart requests may be
+    as large as MAX_FILES_PER_POST × MAX_UPLOAD_BYTES + 1 MiB instead of MAX_CONTENT_LENGTH."""
+    view.accepts_files = True  # type: ignore[attr-defined]
+    return view
+
+
+def _carries_files() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "accepts_files", False) and request.mimetype == "multipart/form-data"
 
 
 def _refuse_untrusted_host(exc: SecurityError):

@@ -22,7 +22,9 @@ def current_member() -> User | None:
 
 
 def attach_error(form: FlaskForm, error: ValidationError) -> None:
-    """Show a service's ValidationError next to its field, or above the form."""
+    """Show a service's ValidationError next to its field, or above the form; its status (422, 413
+    for a file too large, 429 past a quota) becomes the form's (form_status)."""
+    form.refusal_status = error.status_code
     field = getattr(form, error.field, None) if error.field else None
     if field is not None and hasattr(field, "errors"):
         field.errors = [*field.errors, error.message]
@@ -44,9 +46,9 @@ def submit(form: FlaskForm, action: Callable[[], T]) -> T | bool | None:
 
 
 def form_status(form: FlaskForm) -> int:
-    """The status of a rendered form: 422 when it carries errors (its validation failed or a
-    service refused it), else 200."""
-    return 422 if form.errors else 200
+    """The status of a rendered form: the status of the service's refusal attached to it, 422 when
+    it carries other errors (its validation failed), else 200."""
+    return getattr(form, "refusal_status", None) or (422 if form.errors else 200)
 
 
 def require_csrf(form: FlaskForm) -> None:

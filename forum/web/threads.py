@@ -8,8 +8,8 @@ from flask_login import login_required
 from forum.extensions import db
 from forum.markup import render_markdown
 from forum.models import KINDS, Draft, Post, Thread, User
+from forum.services import attachments, drafts, moderation, posting, reading
 from forum.services import boards as board_service
-from forum.services import drafts, moderation, posting, reading
 from forum.services.notify import follows, reads
 from forum.services.policy import Action, can, require
 from forum.services.submissions import AlreadySubmitted
@@ -17,10 +17,13 @@ from forum.services.thread_extras import thread_extras
 from forum.web import confirmation, similar
 from forum.web.paging import page_arg
 from forum.web.reader import commit_quietly, record_reading, thread_follow_control
+from forum.web.security import accepts_files
 from forum.web.submit import current_member, form_status, submit
-from forum.web.thread_forms import EditPostForm, NewThreadForm, ReplyForm
+from forum.web.thread_forms import CHOOSE_AGAIN, EditPostForm, NewThreadForm, ReplyForm, sent_file_edit, sent_files
 
 bp = Blueprint("threads", __name__)
+bp.add_app_template_global(attachments.type_label, "attachment_type_label")
+bp.add_app_template_global(attachments.size_label, "attachment_size_label")
 
 
 def thread_url(thread: Thread, page: int = 1, anchor: str | None = None) -> str:
@@ -31,6 +34,15 @@ def thread_url(thread: Thread, page: int = 1, anchor: str | None = None) -> str:
 def post_url(post: Post) -> str:
     page = reading.page_of_post(post, current_app.config["POSTS_PER_PAGE"])
     return thread_url(post.thread, page, anchor=f"p{post.id}")
+
+
+def _submit_with_files(form, action, sent: bool):
+    """`submit`, and the status of a refusal (form_status: 413 for a file too large, 429 past the
+    quota). The browser cannot keep chosen files: the member is asked to choose them again."""
+    result = submit(form, action)
+    if not result and sent:
+        form.files.errors = [*(f"{e} {CHOOSE_AGAIN}" for e in form.files.errors)] or [CHOOSE_AGAIN]
+    return result, form_status(form)
 
 
 def _render_thread(thread: Thread, form: ReplyForm, page: int | None, status: int = 200,
@@ -46,17 +58,21 @@ def _render_thread(thread: Thread, form: ReplyForm, page: int | None, status: in
         "threads/show.html", thread=thread, board=thread.board, posts=posts, form=form,
         preview_html=preview_html, can_moderate=can(user, Action.MODERATE, thread), draft=draft, restored=restored,
         follow=thread_follow_control(thread, level) if level else None,
-        first_unread_id=reader.first_unread_id if reader else None, **thread_extras(thread, user))
+        first_unread_id=reader.first_unread_id if reader else None,
+        files=attachments.attachments_by_post([p.id for p in (posts.first_post, *posts.replies) if p]),
+        **thread_extras(thread, user))
     if wrote:
         commit_quietly("Read position")
     return page_html, status
 
 
 @bp.route("/b/<slug>/nouveau", methods=["GET", "POST"])
+@accepts_files
 @login_required
 def new(slug: str):
     board = board_service.get_board(slug)
     form = NewThreadForm()
+    status = None
     if request.method == "GET" and request.args.get("type") in KINDS:
         form.kind.data = request.args["type"]
     context: dict = {"preview_html": None, "similar": None}
@@ -71,15 +87,26 @@ def new(slug: str):
         elif close := similar.duplicate_confirmation(board, form):
             context["similar"], context["confirming"] = close, True
         else:
+            files = sent_files()
             try:
-                thread = submit(form, lambda: _without_draft(board, posting.create_thread(
-                    current_member(), board, form.kind.data or "", form.title.data, form.body.data,
-                    software_version=form.software_version.data, submission_key=form.submission_key.data)))
+                thread, status = _submit_with_files(form, lambda: _without_draft(board, _create_thread(board, form, files)),
+                                                    bool(files))
             except AlreadySubmitted as done:
                 return _show_submitted(done)
             if thread:
                 return redirect(thread_url(thread))
-    return render_template("threads/new.html", board=board, form=form, **context), form_status(form)
+    return render_template("threads/new.html", board=board, form=form, **context), status or form_status(form)
+
+
+def _create_thread(board, form: NewThreadForm, files) -> Thread:
+    """The files checked first, then the thread, then the files stored with its opening post."""
+    member = current_member()
+    checked = attachments.check_post_files(member, board, files)
+    thread = posting.create_thread(member, board, form.kind.data or "", form.title.data, form.body.data,
+                                   software_version=form.software_version.data,
+                                   submission_key=form.submission_key.data)
+    attachments.attach_to_thread(member, thread, checked, files)
+    return thread
 
 
 def _restore_new_thread_draft(board, form: NewThreadForm, context: dict) -> None:
@@ -148,6 +175,7 @@ def goto_post(post_id: int):
 
 
 @bp.post("/t/<int:thread_id>/repondre")
+@accepts_files
 @login_required
 def reply(thread_id: int):
     thread = reading.get_thread(thread_id, current_member())
@@ -160,35 +188,53 @@ def reply(thread_id: int):
             form, lambda: drafts.save(member, thread, form.body.data))
         return _render_thread(thread, form, None, form_status(form), render_markdown(form.body.data or ""),
                               draft=draft if isinstance(draft, Draft) else None)
+    files = sent_files()
     try:
-        post = submit(form, lambda: _reply_and_read(thread, form))
+        post, status = _submit_with_files(form, lambda: _reply_and_read(thread, form, files), bool(files))
     except AlreadySubmitted as done:
         return _show_submitted(done)
-    return redirect(post_url(post)) if post else _render_thread(thread, form, None, form_status(form))
+    return redirect(post_url(post)) if post else _render_thread(thread, form, None, status)
 
 
-def _reply_and_read(thread: Thread, form: ReplyForm) -> Post:
-    """Post the reply; its author has read the thread up to it."""
+def _reply_and_read(thread: Thread, form: ReplyForm, files) -> Post:
+    """Post the reply with its files (checked first); its author has read the thread up to it."""
+    checked = attachments.check_post_files(current_member(), thread.board, files)
     post = posting.reply(current_member(), thread, form.body.data, submission_key=form.submission_key.data)
+    attachments.attach(current_member(), post, checked, files)
     reads.mark_read(current_member(), thread, post.id)
     drafts.discard(current_member(), thread)  # published: the draft goes in the same transaction
     return post
 
 
 @bp.route("/p/<int:post_id>/modifier", methods=["GET", "POST"])
+@accepts_files
 @login_required
 def edit_post(post_id: int):
     post = reading.get_editable_post(post_id, current_member())
     form = EditPostForm(data={"title": post.thread.title, "body": post.body_source})
-    preview_html = None
+    preview_html, status, current = None, None, attachments.post_attachments(post)
     if form.validate_on_submit():
+        change = sent_file_edit(current)
         if form.preview.data:
             preview_html = render_markdown(form.body.data or "")
-        elif submit(form, lambda: moderation.edit_post_as(current_member(), post, form.body.data, form.title.data)):
-            flash("Votre message a été modifié.", "success")
-            return redirect(post_url(post))
-    return render_template("threads/edit.html", post=post, thread=post.thread, form=form,
-                           preview_html=preview_html), form_status(form)
+        else:
+            done, status = _submit_with_files(form, lambda: _edit_with_files(post, form, current, change),
+                                              bool(change.files))
+            if done:
+                flash("Votre message a été modifié.", "success")
+                return redirect(post_url(post))
+    return render_template("threads/edit.html", post=post, thread=post.thread, form=form, files=current,
+                           preview_html=preview_html), status or form_status(form)
+
+
+def _edit_with_files(post: Post, form: EditPostForm, current, change) -> Post:
+    """New files checked first; the revision keeps the former text and files; then files change."""
+    member = current_member()
+    checked = attachments.check_edit(member, post, current, change)
+    moderation.edit_post_as(member, post, form.body.data, form.title.data,
+                            files_changed=change.changes_files(current))
+    attachments.apply_edit(member, post, current, change, checked)
+    return post
 
 
 @bp.post("/p/<int:post_id>/supprimer")
@@ -222,7 +268,9 @@ def restore_post(post_id: int):
 @login_required
 def history(post_id: int):
     post, revisions = reading.list_revisions(post_id, current_member())
-    return render_template("threads/history.html", post=post, thread=post.thread, revisions=revisions)
+    return render_template("threads/history.html", post=post, thread=post.thread, revisions=revisions,
+                           files=attachments.post_attachments(post),
+                           revision_files=attachments.attachments_by_revision(r.id for r in revisions))
 
 
 @bp.post("/apercu")

@@ -122,7 +122,7 @@ def _flask(env: dict, *args: str) -> None:
 def live_site(tmp_path_factory, chromium_executable) -> Iterator[LiveSite]:
     tmp = tmp_path_factory.mktemp("browser-site")
     config = {"DATABASE_URL": f"sqlite:///{tmp / 'forum.sqlite3'}", "SEARCH_INDEX_DIR": str(tmp / "search-index"),
-              "SECRET_KEY": "browser-test-secret", "SEARCH_BACKEND": "whoosh", "FORUM_ENV": "development",
+              "STORAGE_URL": f"file://{tmp / 'files'}", "SECRET_KEY": "browser-test-secret", "SEARCH_BACKEND": "whoosh", "FORUM_ENV": "development",
               "RATELIMIT_ENABLED": "false", "MAIL_OUTBOX_DIR": str(tmp / "outbox"),
               # Pages are checked right after the fixture indexes from another process.
               "SEARCH_REFRESH_SECONDS": "0", "SEARCH_APPLY_DELAY": "0"}

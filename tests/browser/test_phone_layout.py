@@ -95,11 +95,12 @@ def site_map(live_site) -> dict:
               f"/b/{BOARD}/demandes?tri=recentes", f"/b/{BOARD}/lettre/", f"/t/{ids['request']}",
               f"/t/{ids['question']}", f"/t/{ids['tip']}", "/search?q=ordonnance", f"/p/{ids['reply']}/historique",
               "/editeurs/", "/editeurs/?tri=reponse30&ordre=desc", f"/editeurs/{ids['editor']}",
-              f"/b/{BOARD}/feuille-de-route", f"/b/{BOARD}/versions/", *people_pages]
+              f"/b/{BOARD}/feuille-de-route", f"/b/{BOARD}/versions/", "/documents", f"/b/{BOARD}/documents", f"/b/{BOARD}/faq", *people_pages]
     member = ["/", f"/b/{BOARD}/", f"/b/{BOARD}/demandes", f"/t/{ids['request']}", f"/t/{ids['question']}",
               f"/b/{BOARD}/nouveau", "/search?q=ordonnance", "/notifications", "/profil/suivis",
               "/profil/notifications", "/profil/modifier", "/profil/logiciels", "/profil/donnees",
-              f"/p/{ids['reply']}/signaler", f"/b/{BOARD}/livrables", f"/b/{BOARD}/livrables/1", *people_pages]
+              f"/p/{ids['reply']}/signaler", f"/b/{BOARD}/livrables", f"/b/{BOARD}/livrables/1",
+              "/documents", f"/b/{BOARD}/documents/partager", *people_pages]
     staff = ["/", f"/b/{BOARD}/", f"/b/{BOARD}/demandes", f"/t/{ids['request']}", f"/t/{ids['question']}",
              f"/t/{ids['tip']}", f"/b/{BOARD}/feuille-de-route", f"/b/{BOARD}/versions/", "/moderation", "/moderation/journal", "/livrables", "/livrables/nouveau",
              f"/livrables/{ids['frozen']}", f"/livrables/{ids['draft']}", f"/t/{ids['request']}/statut",
@@ -108,7 +109,8 @@ def site_map(live_site) -> dict:
              f"/p/{ids['reply']}/moderer", f"/t/{ids['question']}/moderation/lock",
              f"/p/{ids['reply']}/moderation/hide", f"/u/{people['membre']['id']}/suspendre",
              f"/b/{BOARD}/lettre/introduction", "/notifications", f"/t/{ids['planned']}",
-             f"/t/{ids['planned']}/echeance", *people_pages]
+             f"/t/{ids['planned']}/echeance", f"/b/{BOARD}/faq", f"/b/{BOARD}/faq/nouvelle", f"/b/{BOARD}/faq/propositions",
+             f"/b/{BOARD}/faq/sections", f"/t/{ids['tip']}/proposer-faq", *people_pages]
     editor_pages = ["/", "/editeur", f"/b/{BOARD}/demandes", f"/t/{ids['request']}", f"/t/{ids['request']}/statut",
                     f"/t/{ids['planned']}/echeance",
                     "/livrables", f"/livrables/{ids['frozen']}", "/notifications", *people_pages]

@@ -8,10 +8,10 @@ change is made; refused, the page answers with the policy's French refusal and i
 """
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -21,14 +21,16 @@ from flask import render_template_string
 from sqlalchemy import func, select
 
 import forum
-from forum.export.rows import ExportFilters
 from forum.extensions import db
 from forum.models import (
+    Attachment,
     Board,
+    Document,
     Editor,
+    FaqEntry,
+    FaqEntrySource,
     LetterIntroduction,
     Livrable,
-    ModeratorScope,
     Post,
     Report,
     Thread,
@@ -37,14 +39,11 @@ from forum.models import (
     User,
     Vote,
 )
-from forum.models._time import utcnow
-from forum.services import livrables, moderation, policy, posting
+from forum.services import policy
 from forum.services.policy import Action
+from tests.action_scene import ROLES, TARGETS, Scene, build_scene, png_upload
 from tests.confirm import confirm
-from tests.factories import make_board, make_editor, make_post, make_request, make_thread, make_tip, make_user
-
-ROLES = ("member", "moderator", "scoped_elsewhere", "scoped_here", "editor_here", "editor_other", "suspended",
-         "anonymous", "admin")
+from tests.factories import make_request, make_tip, make_user
 
 # Columns: mem = member, mod = moderator of every board, sc- = moderator limited to another board,
 # sc+ = moderator limited to this board, ed+ = representative of this board's editor, ed- = of
@@ -85,6 +84,13 @@ write_letter_intro    board             .   Y   .   Y   .   .   .   .   Y
 read_board_livrables  board             Y   Y   Y   Y   Y   Y   Y   .   Y
 set_editor_contacts   editor            .   .   .   .   Y   .   .   .   .
 edit_board_label      board             .   .   .   .   .   .   .   .   Y
+attach_files          board             Y   Y   Y   Y   Y   Y   .   .   Y
+curate_faq            board             .   Y   .   Y   Y   .   .   .   Y
+propose_faq           tip               Y   Y   Y   Y   Y   Y   .   .   Y
+read_documents        members_document  Y   Y   Y   Y   Y   Y   Y   .   Y
+share_document        board             Y   Y   Y   Y   Y   Y   .   .   Y
+manage_document       members_document  .   Y   .   Y   .   .   .   .   Y
+publish_document      members_document  .   Y   .   Y   .   .   .   .   Y
 """
 
 
@@ -95,107 +101,6 @@ def _rows() -> list[tuple[str, str, frozenset[str]]]:
 
 
 ROWS = _rows()
-
-
-@dataclass
-class Scene:
-    board: Any
-    elsewhere: Any
-    author: User
-    admin: User
-    users: dict[str, User | None] = field(default_factory=dict)
-
-
-def build_scene() -> Scene:
-    editor = make_editor(name="Éditeur Chorus")
-    board, elsewhere = make_board(name="Chorus", editor=editor), make_board(name="WEDA")
-    uses = [board]
-    users: dict[str, User | None] = {
-        "member": make_user(uses=uses),
-        "moderator": make_user(role="moderator", uses=uses),
-        "scoped_elsewhere": make_user(role="moderator", uses=uses),
-        "scoped_here": make_user(role="moderator", uses=uses),
-        "editor_here": make_user(role="editor", editor=editor, uses=uses),
-        "editor_other": make_user(role="editor", editor=make_editor(), uses=uses),
-        "suspended": make_user(uses=uses),
-        "anonymous": None,
-        "admin": make_user(role="admin", uses=uses),
-    }
-    db.session.add_all([ModeratorScope(user_id=users["scoped_elsewhere"].id, board_id=elsewhere.id),
-                        ModeratorScope(user_id=users["scoped_here"].id, board_id=board.id)])
-    users["suspended"].suspended_until = utcnow() + timedelta(days=3)
-    users["suspended"].suspension_reason = "Propos hors charte"
-    db.session.flush()
-    return Scene(board=board, elsewhere=elsewhere, author=make_user(uses=uses), admin=users["admin"], users=users)
-
-
-def _reply(scene: Scene, thread: Thread) -> Post:
-    return make_post(thread, make_user(uses=[scene.board]), body="Une réponse d'un autre membre.")
-
-
-def _locked(scene: Scene) -> Thread:
-    thread = make_thread(scene.board, scene.author)
-    thread.locked = True
-    return thread
-
-
-def _deleted(scene: Scene) -> Post:
-    post = make_post(make_thread(scene.board, scene.author), scene.author)
-    posting.delete_post(scene.author, post)
-    return post
-
-
-def _edited(scene: Scene) -> Post:
-    post = make_post(make_thread(scene.board, scene.author), scene.author)
-    return posting.edit_post(scene.author, post, "Texte précisé par son auteur.")
-
-
-def _hidden(scene: Scene) -> Thread:
-    thread = make_thread(scene.board, scene.author)
-    moderation.hide_thread(scene.admin, thread, "Hors charte")
-    return thread
-
-
-def _question(scene: Scene) -> Thread:
-    question = make_thread(scene.board, scene.author, kind="question")
-    _reply(scene, question)
-    return question
-
-
-def _livrable(scene: Scene, frozen: bool) -> Livrable:
-    make_request(scene.board, scene.author)
-    draft = livrables.create_draft(scene.admin, scene.board, ExportFilters())
-    return livrables.freeze(scene.admin, draft) if frozen else draft
-
-
-def _planned(scene: Scene) -> Thread:
-    request = make_request(scene.board, scene.author)
-    request.status = "planifiee"
-    db.session.flush()
-    return request
-
-
-# A fresh target per role: an action one role performs must not spoil the next role's check.
-TARGETS: dict[str, Callable[[Scene], Any]] = {
-    "board": lambda s: s.board,
-    "open_thread": lambda s: make_thread(s.board, s.author),
-    "locked_thread": _locked,
-    "others_post": lambda s: make_post(make_thread(s.board, s.author), s.author),
-    "deleted_post": _deleted,
-    "edited_post": _edited,
-    "hidden_thread": _hidden,
-    "thread": lambda s: make_thread(s.board, s.author),
-    "request": lambda s: make_request(s.board, s.author),
-    "planned_request": _planned,
-    "question": _question,
-    "tip": lambda s: make_tip(s.board, s.author),
-    "member_account": lambda s: make_user(),
-    "nothing": lambda s: None,
-    "frozen_livrable": lambda s: _livrable(s, frozen=True),
-    "draft_livrable": lambda s: _livrable(s, frozen=False),
-    "team_word": lambda s: "support",
-    "editor": lambda s: s.board.editor,
-}
 
 
 # The suspension notice every page shows a suspended member: not an answer to the action.
@@ -312,6 +217,33 @@ ROUTES: dict[Action, Route] = {
         "post", lambda board: f"/admin/forums/{board.slug}/label",
         lambda s, board: {"label_level": "avance", "label_version": "V2", "label_note": ""},
         lambda board, user: db.session.get(Board, board.id).label_level),
+    Action.ATTACH_FILES: Route(
+        "post", lambda board: f"/b/{board.slug}/nouveau",
+        lambda s, board: {"kind": "question", "title": "Une capture du tableau", "body": "Voici l'écran.",
+                          "files": png_upload()},
+        lambda board, user: _count(Attachment), before=(Action.CREATE_THREAD,)),
+    Action.CURATE_FAQ: Route(
+        "post", lambda board: f"/b/{board.slug}/faq/nouvelle",
+        lambda s, board: {"question": "Comment imprimer ?", "answer": "Par le menu Fichier.", "version": "",
+                          "section_id": "", "sources": ""},
+        lambda board, user: _count(FaqEntry, FaqEntry.board_id == board.id)),
+    Action.PROPOSE_FAQ: Route(
+        "post", lambda tip: f"/t/{tip.id}/proposer-faq",
+        lambda s, tip: {"question": "Un raccourci utile", "answer": "Ctrl+P imprime.", "version": ""},
+        lambda tip, user: _count(FaqEntrySource, FaqEntrySource.thread_id == tip.id)),
+    Action.READ_DOCUMENTS: Route("get", lambda document: f"/documents/{document.id}"),
+    Action.SHARE_DOCUMENT: Route(
+        "post", lambda board: f"/b/{board.slug}/documents/partager",
+        lambda s, board: {"title": "Modèle du tableau", "description": "", "category": "modele", "version": "",
+                          "file": (io.BytesIO(b"Un modele\n"), "modele.txt")},
+        lambda board, user: _count(Document, Document.board_id == board.id)),
+    Action.MANAGE_DOCUMENT: Route(
+        "post", lambda document: f"/documents/{document.id}/modifier",
+        lambda s, document: {"title": "Protocole revu", "description": "", "category": "protocole", "version": ""},
+        lambda document, user: db.session.get(Document, document.id).title),
+    Action.PUBLISH_DOCUMENT: Route(
+        "post", lambda document: f"/documents/{document.id}/public", lambda s, document: {"public": "1"},
+        lambda document, user: db.session.get(Document, document.id).public),
 }
 
 

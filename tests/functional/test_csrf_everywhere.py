@@ -20,8 +20,9 @@ from sqlalchemy import select
 
 from forum.extensions import csrf, db
 from forum.models import Livrable, Notification, Post, Report
-from forum.services import accounts
+from forum.services import accounts, documents, faq
 from forum.services.notify import unsubscribe
+from forum.services.uploads import Upload
 from tests.factories import make_board, make_post, make_request, make_thread, make_tip, make_user
 from tests.sessions import log_in
 
@@ -93,6 +94,21 @@ EXPECTED = {
     "/brouillon/forum/<slug>/supprimer": (LOGIN, CSRF),
     "/editeur/<slug>/contacts": (LOGIN, CSRF),
     "/admin/forums/<slug>/label": (LOGIN, CSRF),
+    "/documents/partager": (LOGIN, CSRF),  # issue 17: the document base
+    "/b/<slug>/documents/partager": (LOGIN, CSRF),
+    "/documents/<int:document_id>/nouvelle-version": (LOGIN, CSRF),
+    "/documents/<int:document_id>/modifier": (LOGIN, CSRF),
+    "/documents/<int:document_id>/public": (LOGIN, CSRF),
+    "/documents/<int:document_id>/supprimer": (LOGIN, CSRF),
+    "/b/<slug>/faq/nouvelle": (LOGIN, CSRF),  # issue 17: the FAQ
+    "/b/<slug>/faq/<int:entry_id>/modifier": (LOGIN, CSRF),
+    "/b/<slug>/faq/<int:entry_id>/deplacer": (LOGIN, CSRF),
+    "/b/<slug>/faq/<int:entry_id>/supprimer": (LOGIN, CSRF),
+    "/b/<slug>/faq/<int:entry_id>/publier": (LOGIN, CSRF),
+    "/b/<slug>/faq/sections": (LOGIN, CSRF),
+    "/b/<slug>/faq/sections/<int:section_id>": (LOGIN, CSRF),
+    "/b/<slug>/faq/sections/<int:section_id>/supprimer": (LOGIN, CSRF),
+    "/t/<int:thread_id>/proposer-faq": (LOGIN, CSRF),
 }
 # The words of the moderation URLs (forum/web/moderation.py); each one's confirmation page must
 # answer 200 to a moderator, so a word the site does not use fails instead of walking into a 404.
@@ -126,6 +142,12 @@ class World:
         db.session.add(self.notification)
         db.session.flush()
         self.reset_token = accounts.password_reset_token(self.member)
+        self.document = documents.share_document(self.member, self.board, documents.DocumentFields(
+            "Modèle de test", "", "modele", ""), Upload("modele.txt", b"Un modele de test\n"))
+        self.faq_section = faq.create_section(self.admin, self.board, "Impression")
+        self.faq_entry = faq.save_entry(self.admin, self.board, None, question="Comment imprimer ?",
+                                        answer="Par le menu Fichier.", version="", section_id=self.faq_section.id,
+                                        sources="")
         db.session.commit()
 
     def candidates(self, rule, name: str) -> list[object]:
@@ -138,6 +160,9 @@ class World:
             "report_id": [self.report.id],
             "livrable_id": [self.livrable.id],
             "notification_id": [self.notification.id],
+            "document_id": [self.document.id],
+            "entry_id": [self.faq_entry.id],
+            "section_id": [self.faq_section.id],
             "slug": [self.board.slug],
             "token": ([unsubscribe.make_token(self.member.id, "letter"),  # not subscribed: nothing to stop
                        unsubscribe.make_token(self.member.id, "notifications")[:-4] + "AAAA"]

@@ -186,3 +186,20 @@ def test_search_forgets_the_author_name_of_a_deleted_account(app):
     assert search.apply_pending() == 1
     assert search.query("Quillard").hits == []
     assert [hit.thread.id for hit in search.query("messagerie").hits] == [thread.id]
+
+
+def test_export_lists_the_files_the_member_uploaded(app):
+    from forum.services import uploads
+
+    member, other = make_user(), make_user()
+    db.session.commit()
+    text = b"Colonne A;Colonne B\n1;2\n"
+    for owner, name in ((member, "suivi.csv"), (other, "autre.csv")):
+        uploads.store(owner, uploads.check_uploads([uploads.Upload(name, text)])[0])
+    db.session.commit()
+
+    files = privacy.export_user_data(member)["files"]
+
+    assert [(f["name"], f["type"], f["size"], f["removed"]) for f in files] == [
+        ("suivi.csv", "text/csv; charset=utf-8", len(text), False)]
+    assert files[0]["path"].startswith("/fichiers/") and files[0]["path"].endswith("/suivi.csv")

@@ -81,6 +81,7 @@ def _register(huey: Huey) -> TaskQueue:
     sweep_task = huey.task(name="sweep")(sweep)
     huey.periodic_task(is_weekly_letter_time, name="weekly_letter")(weekly_letter)
     huey.periodic_task(is_biweekly_letter_time, name="biweekly_letter")(biweekly_letter)
+    huey.periodic_task(is_file_purge_time, name="purge_files")(purge_files)
     return TaskQueue(huey, deliver_task, sweep_task)
 
 
@@ -199,6 +200,25 @@ def weekly_letter() -> None:
 
 def biweekly_letter() -> None:
     _send_letters("biweekly")
+
+
+def is_file_purge_time(moment: datetime) -> bool:
+    local = _paris(moment)
+    return (local.hour, local.minute) == (3, 30)
+
+
+def purge_files() -> None:
+    """Daily: deleted files past their grace period (forum.services.file_lifecycle.purge)."""
+    from forum.extensions import db
+    from forum.services.file_lifecycle import purge
+
+    with _app().app_context():
+        try:
+            report = purge()
+            db.session.commit()
+            log.info("Files purged: %s, to retry: %s", report.purged, report.failed)
+        finally:
+            db.session.remove()
 
 
 # --- the consumer (`flask --app forum worker`) ----------------------------------------------------------
