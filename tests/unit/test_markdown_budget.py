@@ -216,9 +216,23 @@ def test_any_body_of_the_dangerous_alphabet_renders_in_bounded_time(parts):
 @example("[a](")
 @example("*a _")
 @example("`` ")
+@example("111111\\[")
 def test_work_grows_linearly_on_any_repeated_pattern(unit):
     with scaled_budgets():
-        assert_linear(repeat(unit, 1_000), repeat(unit, 2_000))
+        assert_linear_growth(unit)
+
+
+def assert_linear_growth(unit: str) -> None:
+    """The work added by each doubling of the text (1,000 → 8,000 repetitions) at most 2.5 times the
+    previous doubling's, for one of the three doublings at least. A budget that starts cutting the
+    text adds a fixed cost once, at its threshold: work then goes on growing linearly (« 111111\\[ »:
+    18,385 → 75,975 → 221,835 → 513,555, the last two increments 145,860 and 291,720), which a
+    plain ratio of two sizes would take for super-linear growth when the threshold falls between them.
+    Quadratic work makes every increment about four times the previous one."""
+    works = [work(repeat(unit, count)) for count in (1_000, 2_000, 4_000, 8_000)]
+    added = [after - before for before, after in zip(works, works[1:], strict=False)]
+    ratios = [(later, earlier) for earlier, later in zip(added, added[1:], strict=False)]
+    assert any(later <= 2.5 * earlier + 5_000 for later, earlier in ratios), f"work {works} for doublings"
 
 
 # --- the linear stand-ins give bleach's own output --------------------------------------------------
