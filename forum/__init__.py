@@ -24,6 +24,7 @@ def create_app(config: Mapping[str, Any] | type | None = None) -> Flask:
 
     from forum import extensions, search
     from forum.cli import register_cli
+    from forum.services import content_versions
     from forum.services.notify import deferred
     from forum.web import register_blueprints
     from forum.web.errors import register_error_handlers
@@ -38,6 +39,7 @@ def create_app(config: Mapping[str, Any] | type | None = None) -> Flask:
     extensions.limiter.init_app(app)
     search.init_app(app)
     deferred.init_app(app)
+    content_versions.register()
     register_blueprints(app)
     register_security(app)  # after the blueprints: it puts rate limits on their endpoints by name
     register_cli(app)

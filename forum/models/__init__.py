@@ -22,6 +22,7 @@ from forum.models.notifications import (
     ThreadRead,
 )
 from forum.models.requests import IMPORTANCES, RequestMerge, StatusChange, Vote
+from forum.models.site import SiteVersion
 from forum.models.submissions import FormSubmission
 from forum.models.threads import CLOSED_STATUSES, KINDS, STATUSES, Post, PostRevision, Thread
 from forum.models.tips import TipConfirmation, TipUseful
@@ -35,5 +36,5 @@ __all__ = [
     "NotificationPreference",
     "OutgoingMessage", "ThreadFollow", "ThreadRead", "BoardLabelChange", "RequestTarget", "VersionAlias",
     "Attachment", "PostRevisionAttachment", "FILE_KINDS", "FaqEntry", "FaqEntrySource", "FaqSection",
-    "FAQ_STATUSES", "Document", "DocumentVersion", "DOCUMENT_CATEGORIES",
+    "FAQ_STATUSES", "Document", "DocumentVersion", "DOCUMENT_CATEGORIES", "SiteVersion",
 ]

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, false, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, event, false, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -172,7 +172,17 @@ class User(UserMixin, db.Model):
         return ROLE_BADGES.get(self.role)
 
     def uses_board(self, board_id: int) -> bool:
-        return any(s.board_id == board_id for s in self.software)
+        """Whether the user declares the board's software. From `software` when it is loaded (it
+        then holds this request's changes), else from one query of the board ids alone, kept on
+        the object until SQLAlchemy expires or refreshes it (a commit, a rollback): a vote toggle per
+        request row no longer loads every declaration with its board."""
+        if "software" in self.__dict__:
+            return any(s.board_id == board_id for s in self.software)
+        board_ids = self.__dict__.get("_declared_board_ids")
+        if board_ids is None:
+            board_ids = self.__dict__["_declared_board_ids"] = frozenset(db.session.scalars(
+                select(SoftwareUse.board_id).where(SoftwareUse.user_id == self.id)))
+        return board_id in board_ids
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"
@@ -193,6 +203,15 @@ class SoftwareUse(db.Model):
 
 
 Index("ix_software_uses_board_id", SoftwareUse.board_id)
+
+
+@event.listens_for(User, "expire")
+@event.listens_for(User, "refresh")
+def _forget_declared_boards(user: User, *_: object) -> None:
+    """User.uses_board's board ids go with the rest of the object's loaded state (None: an object
+    already garbage-collected)."""
+    if user is not None:
+        user.__dict__.pop("_declared_board_ids", None)
 
 
 class RememberToken(db.Model):

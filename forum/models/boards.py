@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
@@ -57,6 +57,8 @@ class Board(db.Model):
     last_thread_id: Mapped[int | None] = mapped_column(
         ForeignKey("threads.id", use_alter=True, ondelete="SET NULL")
     )
+    # Raised in the transaction of every change the board's pages show (services.content_versions).
+    content_version: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     editor: Mapped[Editor | None] = relationship(back_populates="boards", lazy="joined")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, datetime
+from functools import lru_cache
 
 from markupsafe import Markup
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, text
@@ -35,8 +36,10 @@ VISIBLE = text("deleted_at IS NULL")
 CLOSED_STATUSES = frozenset({"livree", "deja_possible", "refusee", "doublon"})
 
 
+@lru_cache(maxsize=4096)
 def slugify(text: str, max_length: int = 60) -> str:
-    """ASCII slug for URLs: "Où est l'option DMP ?" -> "ou-est-l-option-dmp"."""
+    """ASCII slug for URLs: "Où est l'option DMP ?" -> "ou-est-l-option-dmp". Memoized: every list row
+    links its thread by slug (a pure function of the title)."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug[:max_length].rstrip("-") or "sujet"
@@ -104,6 +107,8 @@ class Thread(db.Model):
     accepted_post_id: Mapped[int | None] = mapped_column(
         ForeignKey("posts.id", use_alter=True, ondelete="SET NULL")
     )
+    # Raised in the transaction of every change the thread's page shows (services.content_versions).
+    content_version: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     board: Mapped[Board] = relationship(foreign_keys=[board_id], lazy="joined", innerjoin=True)
     author: Mapped[User | None] = relationship(foreign_keys=[author_id], lazy="joined")

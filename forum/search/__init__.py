@@ -86,7 +86,7 @@ def init_app(app: Flask) -> None:
     def _apply_index_queue(response: Response) -> Response:
         if not app.config.get("SEARCH_SYNC_AFTER_REQUEST"):
             return response
-        if not db.session.info.pop("index_pending", False):
+        if not db.session.registry.has() or not db.session.info.pop("index_pending", False):
             return response
         delay = float(app.config.get("SEARCH_APPLY_DELAY") or 0)
         if app.testing:

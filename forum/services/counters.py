@@ -7,6 +7,7 @@ from sqlalchemy import and_, func, select, update
 
 from forum.extensions import db
 from forum.models import Board, Post, Thread, User
+from forum.services.content_versions import bump_boards, bump_global, bump_threads
 
 VISIBLE_THREAD = Thread.deleted_at.is_(None)
 VISIBLE_POST = Post.deleted_at.is_(None)
@@ -28,6 +29,7 @@ def bump_on_new_post(thread: Thread, post: Post, *, new_thread: bool) -> None:
     if post.author_id is not None:
         db.session.execute(update(User).where(User.id == post.author_id).values(post_count=User.post_count + 1))
     db.session.expire(thread, ["reply_count", "last_activity_at", "last_author_id"])
+    bump_threads([thread.id])
 
 
 def recount_thread(thread_id: int) -> None:
@@ -41,6 +43,7 @@ def recount_thread(thread_id: int) -> None:
     if last is not None:
         values.update(last_activity_at=last.created_at, last_author_id=last.author_id)
     db.session.execute(update(Thread).where(Thread.id == thread_id).values(**values))
+    bump_threads([thread_id])
 
 
 def recount_board(board_id: int) -> None:
@@ -58,6 +61,7 @@ def recount_board(board_id: int) -> None:
         question_count=by_kind.get("question", 0), tip_count=by_kind.get("tip", 0),
         request_count=by_kind.get("request", 0), post_count=posts,
         last_thread_id=last.id if last else None, last_activity_at=last.last_activity_at if last else None))
+    bump_boards([board_id])
 
 
 def recount_user(user_id: int) -> None:
@@ -70,6 +74,7 @@ def recount_all() -> dict[str, int]:
     reply_counts = (select(func.count()).where(Post.thread_id == Thread.id, VISIBLE_POST,
                                                Post.is_first.is_(False)).scalar_subquery())
     db.session.execute(update(Thread).values(reply_count=reply_counts))
+    bump_global()  # every thread may have changed: every key carries the global version
     user_posts = select(func.count()).where(Post.author_id == User.id, VISIBLE_POST).scalar_subquery()
     db.session.execute(update(User).values(post_count=user_posts))
     boards = db.session.scalars(select(Board.id)).all()

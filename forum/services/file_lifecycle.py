@@ -21,6 +21,7 @@ from sqlalchemy import delete, exists, or_, select, update
 from forum.extensions import db
 from forum.models import Attachment, Post, PostRevisionAttachment, Thread
 from forum.models._time import utcnow
+from forum.services import content_versions
 from forum.services.file_store import current_storage
 from forum.storage import Storage, StorageError
 from forum.storage.local import LocalStorage
@@ -50,6 +51,7 @@ def sync_thread_files(thread_id: int) -> None:
                                                 Attachment.deleted_at.is_not(None))
                        .values(deleted_at=None).execution_options(synchronize_session=False))
     _expire_attachments()
+    content_versions.bump_threads([thread_id])
 
 
 def mark_deleted(attachment_ids: Iterable[int]) -> None:

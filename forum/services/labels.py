@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from forum.extensions import db
 from forum.models import LABEL_LEVELS, Board, BoardLabelChange, Editor, User
@@ -36,16 +36,23 @@ class BoardFacts:
     label_history: list[BoardLabelChange] = field(default_factory=list)
 
 
+# Built once, run with bound parameters: every board page reads both (building a select() each time
+# cost as much as running it).
+_LABEL_HISTORY = (select(BoardLabelChange).where(BoardLabelChange.board_id == bindparam("board_id"))
+                  .order_by(BoardLabelChange.created_at.desc(), BoardLabelChange.id.desc())
+                  .limit(bindparam("history_limit")))
+_EDITOR_CONTACTS = (select(User).where(User.editor_id == bindparam("editor_id"), User.role == "editor",
+                                       User.editor_contact, User.deleted_at.is_(None))
+                    .order_by(User.display_name))
+
+
 def board_facts(board: Board, history_limit: int = 20) -> BoardFacts:
     """Two queries at most, whatever the number of representatives or changes."""
     facts = BoardFacts(label_history=list(db.session.scalars(
-        select(BoardLabelChange).where(BoardLabelChange.board_id == board.id)
-        .order_by(BoardLabelChange.created_at.desc(), BoardLabelChange.id.desc()).limit(history_limit))))
+        _LABEL_HISTORY, {"board_id": board.id, "history_limit": history_limit})))
     if board.editor is not None:
         facts.contact_note = board.editor.contact_note
-        facts.contacts = list(db.session.scalars(select(User).where(
-            User.editor_id == board.editor_id, User.role == "editor", User.editor_contact,
-            User.deleted_at.is_(None)).order_by(User.display_name)))
+        facts.contacts = list(db.session.scalars(_EDITOR_CONTACTS, {"editor_id": board.editor_id}))
     return facts
 
 

@@ -31,7 +31,7 @@ from forum.models import (
     Vote,
 )
 from forum.models._time import utcnow
-from forum.services import indexing, ranking
+from forum.services import content_versions, indexing, ranking
 from forum.services.errors import Conflict, ValidationError
 
 EXPORT_FORMAT = "forum-donnees-personnelles/1"
@@ -222,6 +222,7 @@ def _remove_tip_marks(user: User) -> None:
     count = select(func.count()).where(TipUseful.thread_id == Thread.id).scalar_subquery()
     db.session.execute(update(Thread).where(Thread.id.in_(marked)).values(useful_count=count),
                        execution_options={"synchronize_session": False})
+    content_versions.bump_threads(marked)
 
 
 def _anonymise(user: User) -> None:

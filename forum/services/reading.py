@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from forum.extensions import db
-from forum.models import Post, PostRevision, Thread, User
+from forum.models import Attachment, Post, PostRevision, Thread, User
 from forum.services.errors import NotFound, ValidationError
 from forum.services.policy import POST_NOT_FOUND, THREAD_NOT_FOUND, Action, can, require
 
@@ -49,6 +50,8 @@ class PostsPage:
     page: int
     pages: int
     reply_total: int
+    # The ids of the posts shown that have files: the page loads files only for them (most have none).
+    with_files: frozenset[int] = frozenset()
 
     @property
     def out_of_range(self) -> bool:
@@ -131,9 +134,14 @@ def thread_posts(thread: Thread, page: int | None, per_page: int) -> PostsPage:
 
     Authors and their structures are loaded with the posts: a fixed number of statements
     whatever the number of replies shown. A page that has replies counts them all in the same
-    statement (a window count), so the usual thread page runs two.
+    statement (a window count), so the usual thread page runs two. Each row also says whether the
+    post has files (an EXISTS on the indexed attachments.post_id): a page without files runs no
+    statement for them.
     """
-    first_post = db.session.scalar(select(Post).where(Post.thread_id == thread.id, Post.is_first.is_(True)))
+    shown = (Post, _has_files())
+    first = db.session.execute(select(*shown).where(Post.thread_id == thread.id, Post.is_first.is_(True))).first()
+    first_post = first[0] if first else None
+    with_files = {first_post.id} if first and first[1] else set()
     is_reply = (Post.thread_id == thread.id, Post.is_first.is_(False))
 
     def count() -> int:
@@ -145,14 +153,25 @@ def thread_posts(thread: Thread, page: int | None, per_page: int) -> PostsPage:
         page = max(1, -(-total // per_page))
     replies: list[Post] = []
     if page >= 1 and total != 0:
-        rows = db.session.execute(select(Post, func.count().over()).where(*is_reply).order_by(Post.id)
+        rows = db.session.execute(select(*shown, func.count().over()).where(*is_reply).order_by(Post.id)
                                   .offset((page - 1) * per_page).limit(per_page)).all()
-        replies = [post for post, _ in rows]
-        total = rows[0][1] if rows else total
+        replies = [post for post, _, _ in rows]
+        with_files.update(post.id for post, has_files, _ in rows if has_files)
+        total = rows[0][2] if rows else total
     if total is None:  # page 0, or past the end: the count alone says how far
         total = count()
     pages = max(1, -(-total // per_page))
-    return PostsPage(first_post=first_post, replies=replies, page=page, pages=pages, reply_total=total)
+    for post in (first_post, *replies) if first_post else replies:  # the policy asks each post.thread
+        if "thread" not in post.__dict__:
+            set_committed_value(post, "thread", thread)
+    return PostsPage(first_post=first_post, replies=replies, page=page, pages=pages, reply_total=total,
+                     with_files=frozenset(with_files))
+
+
+def _has_files() -> ColumnElement[bool]:
+    """Whether the post has files shown (those attachments.attachments_by_post loads)."""
+    return exists().where(Attachment.post_id == Post.id, Attachment.removed_at.is_(None),
+                          Attachment.deleted_at.is_(None)).label("has_files")
 
 
 def post_count(thread: Thread) -> int:

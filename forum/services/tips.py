@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from forum.extensions import db
 from forum.models import Thread, TipConfirmation, TipUseful, User
 from forum.models._time import utcnow
+from forum.services import content_versions
 from forum.services.errors import Conflict, NotFound, ValidationError
 from forum.services.notify import events
 from forum.services.policy import Action, require
@@ -56,6 +57,7 @@ def _recount(thread: Thread) -> None:
     count = select(func.count()).where(TipUseful.thread_id == thread.id).scalar_subquery()
     db.session.execute(update(Thread).where(Thread.id == thread.id).values(useful_count=count))
     db.session.expire(thread, ["useful_count"])
+    content_versions.bump_threads([thread.id])
 
 
 def confirm_tip(user: User, thread: Thread, version: str | None) -> TipConfirmation:

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, get_month_names
 from flask import Flask, request, url_for
 from markupsafe import Markup
 
@@ -29,11 +29,18 @@ def french_date(value: datetime | None) -> str:
     return _format_day(value.astimezone(PARIS).date())
 
 
+# Babel's French abbreviated month names (« janv. », « févr. »…), read once: french_datetime writes
+# Babel's "d MMM y 'à' HH:mm" itself (a thread page shows one date per post; Babel parsed and applied
+# the pattern each time). tests/unit/test_filters_dates.py checks it against Babel on both DST sides.
+_MONTHS = dict(get_month_names("abbreviated", locale="fr_FR").items())
+
+
 def french_datetime(value: datetime | None) -> str:
-    """"22 nov. 2026 à 14:05", in Paris time."""
+    """"22 nov. 2026 à 14:05", in Paris time (a naive datetime is taken as UTC, as Babel does)."""
     if value is None:
         return ""
-    return format_datetime(value, "d MMM y 'à' HH:mm", tzinfo=PARIS, locale="fr_FR")
+    local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(PARIS)
+    return f"{local.day} {_MONTHS[local.month]} {local.year} à {local.hour:02d}:{local.minute:02d}"
 
 
 def time_ago(value: datetime | None) -> str:
@@ -79,6 +86,17 @@ def plural(count: int, singular: str, plural_form: str | None = None, number: bo
     return f"{count} {words}" if number else words
 
 
+def importance_counts(by_importance: dict[str, int]) -> str:
+    """« 3 utiles, 1 important, 0 bloquant »: a request's votes by importance (a ranked row, the panel)."""
+    return (f"{plural(by_importance.get('utile', 0), 'utile')}, {plural(by_importance.get('important', 0), 'important')}, "
+            f"{plural(by_importance.get('bloquant', 0), 'bloquant')}")
+
+
+def professions_list(professions: list[tuple[str, int]]) -> str:
+    """« infirmier·e : 3; pharmacien·ne : 1 », or « — » without votes (escaped where it is shown)."""
+    return "; ".join(f"{label} : {count}" for label, count in professions) if professions else "—"
+
+
 def status_form(thread, choices: list[str]):
     """The status form of a request's panel: `choices` offered, the current status selected, never
     bound to the request's own POST data (the page may be re-rendered after another form)."""
@@ -89,6 +107,7 @@ def status_form(thread, choices: list[str]):
 def register_filters(app: Flask) -> None:
     from forum.models import KINDS, STATUSES
     from forum.services.policy import can, is_board_editor
+    from forum.web.paths import register_paths
 
     app.jinja_env.filters.update(
         french_date=french_date, french_datetime=french_datetime, time_ago=time_ago, iso=iso, bdi=isolate,
@@ -99,6 +118,8 @@ def register_filters(app: Flask) -> None:
 
     app.jinja_env.globals.update(can=can, is_board_editor=is_board_editor, page_url=page_url,
                                  notification_sentence=notification_sentence,
-                                 status_form=status_form, KINDS=KINDS, STATUSES=STATUSES)
+                                 status_form=status_form, KINDS=KINDS, STATUSES=STATUSES,
+                                 importance_counts_text=importance_counts, professions_text=professions_list)
+    register_paths(app)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -14,6 +14,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import Flask, Response, abort, current_app, g, has_app_context, request
 from flask.globals import request_ctx
@@ -27,6 +28,7 @@ from werkzeug.wsgi import LimitedStream
 from forum.extensions import limiter
 from forum.services.accounts import normalise_email
 from forum.web.errors import render_error
+from forum.web.session_cookie import install_session_interface
 from forum.web.urls import public_url_adapter
 
 # A proxy's X-Request-ID is kept only when it is short and made of safe characters (it goes into logs).
@@ -52,6 +54,7 @@ def register_security(app: Flask) -> None:
     hooks.insert(0, _assign_request_id)
     app.after_request(_add_security_headers)
     app.register_error_handler(SecurityError, _refuse_untrusted_host)
+    install_session_interface(app)
     install_request_id_logging()
     if app.config.get("RATELIMIT_ENABLED"):
         apply_rate_limits(app)
@@ -65,7 +68,8 @@ def current_request_id() -> str:
 
 
 def _assign_request_id() -> None:
-    incoming = request.headers.get("X-Request-ID", "")
+    # From the environ rather than request.headers: a missing header there costs an exception.
+    incoming = request.environ.get("HTTP_X_REQUEST_ID", "")
     trusted = current_app.config.get("REQUEST_ID_FROM_HEADER") and _SANE_REQUEST_ID.match(incoming)
     g.request_id = incoming if trusted else uuid.uuid4().hex
 
@@ -116,6 +120,8 @@ def _refuse_oversized_body() -> None:
     environ = request.environ
     if not environ.get("wsgi.input_terminated"):
         return  # no length and no server-terminated stream: Werkzeug reads an empty body
+    if "HTTP_TRANSFER_ENCODING" not in environ:
+        return  # neither a length nor chunked: a request without a body (RFC 9112 §6.3), e.g. any GET
     body = LimitedStream(environ["wsgi.input"], limit + 1, is_max=True).readall()
     if len(body) > limit:
         abort(413)
@@ -147,20 +153,27 @@ def _refuse_untrusted_host(exc: SecurityError):
     return render_error(400, UNTRUSTED_HOST)
 
 
+@lru_cache(maxsize=16)
+def _constant_headers(csp: str, hsts_max_age: int | None) -> tuple[tuple[tuple[str, str, str], ...], ...]:
+    """The headers every answer gets, as (lowercase name, name, value), for plain http and for https
+    (HSTS only there: over http browsers ignore it and it would mislead). Built once per config."""
+    plain = (("Content-Security-Policy", csp), ("X-Frame-Options", "DENY"), ("X-Content-Type-Options", "nosniff"),
+             ("Referrer-Policy", "strict-origin-when-cross-origin"), ("Permissions-Policy", PERMISSIONS_POLICY),
+             ("Cross-Origin-Opener-Policy", "same-origin"))
+    secure = plain + ((("Strict-Transport-Security", f"max-age={hsts_max_age}; includeSubDomains"),)
+                      if hsts_max_age else ())
+    return tuple(tuple((name.lower(), name, value) for name, value in headers) for headers in (plain, secure))
+
+
 def _add_security_headers(response: Response) -> Response:
     """Headers on every answer (pages, JSON, files, errors); a view may set its own value first."""
     config = current_app.config
+    plain, secure = _constant_headers(config["CONTENT_SECURITY_POLICY"], config.get("HSTS_MAX_AGE"))
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", config["CONTENT_SECURITY_POLICY"])
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if request.is_secure and config.get("HSTS_MAX_AGE"):
-        # Only over https: over http the header is ignored by browsers and would mislead.
-        headers.setdefault("Strict-Transport-Security", f"max-age={config['HSTS_MAX_AGE']}; includeSubDomains")
-    headers["X-Request-ID"] = current_request_id()
+    present = {name.lower() for name, _ in headers.items()}
+    headers.extend([(name, value) for lower, name, value in (secure if request.is_secure else plain)
+                    if lower not in present])
+    headers.set("X-Request-ID", current_request_id())
     return response
 
 

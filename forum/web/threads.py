@@ -11,7 +11,7 @@ from forum.models import KINDS, Draft, Post, Thread, User
 from forum.services import attachments, drafts, moderation, posting, reading
 from forum.services import boards as board_service
 from forum.services.notify import follows, reads
-from forum.services.policy import Action, can, require
+from forum.services.policy import Action, can, is_global_moderator, require
 from forum.services.submissions import AlreadySubmitted
 from forum.services.thread_extras import thread_extras
 from forum.web import confirmation, similar
@@ -57,9 +57,10 @@ def _render_thread(thread: Thread, form: ReplyForm, page: int | None, status: in
     page_html = render_template(
         "threads/show.html", thread=thread, board=thread.board, posts=posts, form=form,
         preview_html=preview_html, can_moderate=can(user, Action.MODERATE, thread), draft=draft, restored=restored,
+        may_suspend=is_global_moderator(user),
         follow=thread_follow_control(thread, level) if level else None,
         first_unread_id=reader.first_unread_id if reader else None,
-        files=attachments.attachments_by_post([p.id for p in (posts.first_post, *posts.replies) if p]),
+        files=attachments.attachments_by_post(posts.with_files),
         **thread_extras(thread, user))
     if wrote:
         commit_quietly("Read position")

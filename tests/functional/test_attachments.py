@@ -312,6 +312,22 @@ def test_thread_page_costs_the_same_with_one_or_five_images(client, count_querie
     assert counter_one.count == counter_five.count
 
 
+def test_thread_page_reads_files_only_when_its_posts_have_some(client, setting, count_queries):
+    """Whether each post has files comes with the posts (an EXISTS): a page without files runs no
+    statement for them; a page with some runs one, for those posts only."""
+    _, thread, _ = setting
+    assert reply(client, thread, [], body="Sans fichier.").status_code == 302
+    with count_queries() as counter:
+        assert client.get(f"/t/{thread.id}").status_code == 200
+    assert not [s for s in counter.statements if s.lstrip().startswith("SELECT attachments.")]
+    assert reply(client, thread, [("ecran.png", image_bytes()), ("notes.txt", b"Texte\n")]).status_code == 302
+    with count_queries() as counter:
+        html = page(client.get(f"/t/{thread.id}"))
+    reads = [s for s in counter.statements if s.lstrip().startswith("SELECT attachments.")]
+    assert len(reads) == 1, reads
+    assert "ecran.png" in html and "notes.txt" in html
+
+
 def test_the_demo_question_shows_its_screenshot(app, client):
     from forum.services import demo, demo_attachments
     demo.seed()

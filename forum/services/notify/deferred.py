@@ -61,7 +61,8 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _expand_after_response(response: Response) -> Response:
-        if not db.session.info.pop(events.PENDING_KEY, False):
+        # No session in this request (e.g. /healthz): nothing recorded, and none built just to look.
+        if not db.session.registry.has() or not db.session.info.pop(events.PENDING_KEY, False):
             return response
         if app.testing:
             expand_pending()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from forum.extensions import db
 from forum.models import IMPORTANCES, StatusChange, Structure, Thread, User, Vote
@@ -62,14 +62,17 @@ def _chunked_scope(ids: list[int], board_id: int | None) -> list:
     return [Vote.thread_id.in_(ids[start:start + CHUNK]) for start in range(0, len(ids), CHUNK)]
 
 
+# Built once (every ranked page runs it), the ids bound at each run.
+_LAST_ANSWERS = select(StatusChange).where(StatusChange.id.in_(
+    select(func.max(StatusChange.id)).where(StatusChange.thread_id.in_(bindparam("ids", expanding=True)),
+                                            StatusChange.answer_by.is_not(None))
+    .group_by(StatusChange.thread_id)))
+
+
 def last_official_answers(thread_ids: list[int]) -> dict[int, StatusChange]:
     """The latest official answer of each request, in one query per 500 requests."""
     answers: dict[int, StatusChange] = {}
     for start in range(0, len(thread_ids), CHUNK):
-        chunk = thread_ids[start:start + CHUNK]
-        latest = (select(func.max(StatusChange.id)).where(StatusChange.thread_id.in_(chunk),
-                                                          StatusChange.answer_by.is_not(None))
-                  .group_by(StatusChange.thread_id))
-        for change in db.session.scalars(select(StatusChange).where(StatusChange.id.in_(latest))):
+        for change in db.session.scalars(_LAST_ANSWERS, {"ids": thread_ids[start:start + CHUNK]}):
             answers[change.thread_id] = change
     return answers

@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 
 from forum.extensions import db
 from forum.models import Structure, Thread, User, Vote
+from forum.services import content_versions
 from forum.services.ranking.rule import RequestFigures, VoteFact, score_votes, vote_counts, votes_select
 
 # Requests per statement when a list of ids is read or locked.
@@ -66,6 +67,7 @@ def refresh_scores(thread_ids: list[int] | None = None, board_id: int | None = N
     _lock_rows(ids)
     figures = figures_for(ids, board_id=board_id)
     db.session.execute(update(Thread), [{"id": tid, **fig.stored()} for tid, fig in figures.items()])
+    content_versions.bump_threads(figures)
     return len(figures)
 
 
