@@ -17,6 +17,9 @@ from forum.models._time import UTCDateTime, utcnow
 
 class IndexTask(db.Model):
     __tablename__ = "index_tasks"
+    # Ids are never reused (SQLite AUTOINCREMENT; PostgreSQL sequences never reuse): a worker deletes
+    # the ids it applied, and a reused id would delete a newer, unapplied task (migration 0018).
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # No foreign key: a task must survive the thread it names (the index then drops it).
