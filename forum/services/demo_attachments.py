@@ -24,7 +24,7 @@ def screenshot_png() -> bytes:
     image = Image.new("RGB", (800, 500), (236, 239, 243))
     draw = ImageDraw.Draw(image)
     draw.rectangle((0, 0, 799, 34), fill=(31, 78, 121))                       # title bar
-    draw.text((14, 11), "Logiciel médical - Dossier patient", fill=(255, 255, 255))
+    draw.text((14, 11), "Dossier patient", fill=(255, 255, 255))
     for x, colour in ((770, (220, 80, 70)), (748, (240, 180, 60)), (726, (90, 180, 90))):
         draw.ellipse((x - 7, 10, x + 7, 24), fill=colour)
     draw.rectangle((0, 35, 799, 74), fill=(250, 250, 252))                    # toolbar
