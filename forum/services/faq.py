@@ -185,19 +185,24 @@ def _escape(word: str) -> str:
 
 # Writing ---------------------------------------------------------------------------------------
 
+def _required_text(field: str, value: str | None, *, multiline: bool, maximum: int, missing: str,
+                   what: str) -> str:
+    """`value` cleaned, or ValidationError(field): empty (`missing`), longer than `maximum` (« <what>
+    ne doit pas dépasser … caractères »), or holding a NIR/INS."""
+    text = clean_text(value, multiline=multiline)
+    if not has_visible_text(text):
+        raise ValidationError(field, missing)
+    if len(text) > maximum:
+        raise ValidationError(field, f"{what} ne doit pas dépasser {maximum} caractères.")
+    check_no_patient_identifier(field, text)
+    return text
+
+
 def _clean(question: str | None, answer: str | None, version: str | None) -> tuple[str, str, str | None]:
-    question = clean_text(question, multiline=False)
-    if not has_visible_text(question):
-        raise ValidationError("question", "Écrivez la question.")
-    if len(question) > QUESTION_MAX:
-        raise ValidationError("question", f"La question ne doit pas dépasser {QUESTION_MAX} caractères.")
-    check_no_patient_identifier("question", question)
-    answer = clean_text(answer, multiline=True)
-    if not has_visible_text(answer):
-        raise ValidationError("answer", "Écrivez la réponse.")
-    if len(answer) > ANSWER_MAX:
-        raise ValidationError("answer", f"La réponse ne doit pas dépasser {ANSWER_MAX} caractères.")
-    check_no_patient_identifier("answer", answer)
+    question = _required_text("question", question, multiline=False, maximum=QUESTION_MAX,
+                              missing="Écrivez la question.", what="La question")
+    answer = _required_text("answer", answer, multiline=True, maximum=ANSWER_MAX,
+                            missing="Écrivez la réponse.", what="La réponse")
     return question, answer, clean_version(version, field="version")
 
 
@@ -354,12 +359,8 @@ def entry_board(entry: FaqEntry) -> Board:
 
 
 def _section_title(board: Board, title: str | None, section: FaqSection | None = None) -> str:
-    title = clean_text(title, multiline=False)
-    if not has_visible_text(title):
-        raise ValidationError("title", "Donnez un titre à la section.")
-    if len(title) > SECTION_MAX:
-        raise ValidationError("title", f"Le titre ne doit pas dépasser {SECTION_MAX} caractères.")
-    check_no_patient_identifier("title", title)
+    title = _required_text("title", title, multiline=False, maximum=SECTION_MAX,
+                           missing="Donnez un titre à la section.", what="Le titre")
     taken = db.session.scalar(select(FaqSection.id).where(FaqSection.board_id == board.id, FaqSection.title == title))
     if taken is not None and (section is None or taken != section.id):
         raise ValidationError("title", "Une section porte déjà ce titre.")
