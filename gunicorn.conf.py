@@ -33,11 +33,14 @@ graceful_timeout = 30
 # Keep-alive connections from the reverse proxy.
 keepalive = 5
 # Recycle workers now and then (jittered, so they do not all restart at once): bounds the memory
-# any leak could take. Not too often: a new worker re-imports the app and starts with cold caches
-# (compiled templates, SQL statements, the search index); at 2,000 requests each worker restarted
-# about every 10 s under the benchmark's mixed load.
-max_requests = 20000
-max_requests_jitter = 2000
+# any leak could take. Not too often: a new worker re-imports the app (about a second of CPU) and
+# starts with cold caches (compiled templates, SQL statements, the search index, the rendered
+# fragments of forum/web/fragments.py). At 20,000 requests a worker served by /healthz at ~1,400
+# req/s restarted every ~15 s, in the middle of the measurements; the workers' RSS stays flat under
+# the benchmarks (~110 MB after ~200,000 requests each: bench.ceiling), so 200,000 bounds a leak
+# without paying a cold start every few seconds under load.
+max_requests = 200000
+max_requests_jitter = 20000
 # Heartbeat files in memory: a slow disk must not make the master kill healthy workers.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # Large headers are refused early (the app itself caps bodies with MAX_CONTENT_LENGTH).

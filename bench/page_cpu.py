@@ -11,7 +11,8 @@ Usage (from the repository root, with the virtualenv):
 DIR is an instance kept by `python -m bench.ceiling --keep` (or bench --keep): its forum.sqlite3 is copied
 to a temporary folder first (with its WAL), so runs never change it. The member is the one bench.ceiling
 picks (the data set's most active member of the biggest board); they get the bench's password.
-`--profile PAGE` prints cProfile's top 30 (cumulative) for that page (logged in) instead of the timings.
+`--profile PAGE` prints cProfile's top 30 (cumulative) for that page (logged in; anonymous with
+--anonymous-only) instead of the timings; PAGE_CPU_SORT=tottime and PAGE_CPU_TOP=100 change the listing.
 """
 from __future__ import annotations
 
@@ -91,6 +92,7 @@ def main() -> None:
         _login(logged, member["email"])
         if args.profile:
             path = paths[args.profile]
+            logged = anonymous if args.anonymous_only else logged
             _time(logged, path, 5)
             profiler = cProfile.Profile()
             profiler.enable()
@@ -98,7 +100,7 @@ def main() -> None:
                 logged.get(path)
             profiler.disable()
             out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
+            pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("PAGE_CPU_SORT", "cumulative")).print_stats(int(os.environ.get("PAGE_CPU_TOP", "30")))
             print(out.getvalue())
             return
         print(f"{'page':<10} {'anonyme ms':>11} {'connecté ms':>12}   ({args.rounds} requêtes, médiane du CPU du processus)")

@@ -37,6 +37,7 @@ def create_app(config: Mapping[str, Any] | type | None = None) -> Flask:
     extensions.login_manager.init_app(app)
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
+    extensions.cache.init_app(app)
     search.init_app(app)
     deferred.init_app(app)
     content_versions.register()
@@ -83,6 +84,8 @@ def _configure(app: Flask, config: Mapping[str, Any] | type | None) -> None:
     for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if app.config.get(key) is None:
             app.config[key] = secure
+    if app.config.get("CACHE_REDIS_URL") and app.config["CACHE_TYPE"] == "SimpleCache":
+        app.config["CACHE_TYPE"] = "RedisCache"  # several hosts share the rendered fragments
     configure_public_url(app)  # PUBLIC_BASE_URL checked (required in production), TRUSTED_HOSTS derived
 
 

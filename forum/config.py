@@ -19,6 +19,8 @@ ENV_OVERRIDES = (
     # Uploaded files: where they are stored, how large, and how they are sent (see BaseConfig).
     "STORAGE_URL", "MAX_UPLOAD_BYTES", "UPLOAD_QUOTA_FILES_PER_DAY", "UPLOAD_QUOTA_BYTES_PER_DAY",
     "FILE_GRACE_DAYS", "FILE_SERVE_ACCEL",
+    # Rendered fragments: where they are kept (see BaseConfig).
+    "CACHE_TYPE", "CACHE_REDIS_URL", "CACHE_THRESHOLD", "CACHE_DEFAULT_TIMEOUT",
 )
 
 
@@ -128,6 +130,21 @@ class BaseConfig:
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     )
+
+    # --- rendered fragments (forum/web/fragments.py, Flask-Caching) --------------------------------
+    # Board rows, thread posts and ranked rows rendered once and shared by every viewer of a class
+    # (visitor, member, moderator, editor). Their keys carry the content versions read from the
+    # database at each request (forum/services/content_versions.py), so a change committed by any
+    # worker or host is on the very next page, whatever this cache holds: it may be per process.
+    # "SimpleCache": in each worker's memory (the default; CACHE_THRESHOLD entries at most, ~30 KB
+    # each). CACHE_REDIS_URL=redis://host:6379/2 switches to "RedisCache": one copy for every worker
+    # and host. "NullCache" renders every page (for comparison in benchmarks).
+    CACHE_TYPE = "SimpleCache"
+    CACHE_REDIS_URL: str | None = None
+    CACHE_THRESHOLD = 1000
+    # Seconds an entry may stay unused; a newer version makes it unreachable long before.
+    CACHE_DEFAULT_TIMEOUT = 600
+    CACHE_KEY_PREFIX = "forum:fragment:"
 
     # --- rate limits (Flask-Limiter; syntax "N/period;M/period") ----------------------------------
     # Off in TestConfig; tests that check a limit build an app with it on.

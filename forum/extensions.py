@@ -1,6 +1,7 @@
 """Unbound extension singletons, bound to the app in create_app()."""
 from __future__ import annotations
 
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -33,3 +34,6 @@ csrf = CSRFProtect()
 # Rate limits: storage and limits come from the config (RATELIMIT_*); the limits themselves are put on
 # endpoints by forum.web.security. The default key is the client address (see PROXY_FIX).
 limiter = Limiter(key_func=get_remote_address)
+# Rendered fragments shared between viewers (forum.web.fragments): in-process by default, Redis with
+# CACHE_REDIS_URL. Their keys carry the content versions read from the database, never a member.
+cache = Cache()

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import defaultload, lazyload
 
 from forum.extensions import db
 from forum.models import KINDS, Board, Thread, User
+from forum.services.content_versions import global_version_column, remember_global_version
 from forum.services.errors import NotFound, ValidationError
 
 # Filters offered on the questions tab (?filtre=…) and sorts on the tips tab (?tri=…).
@@ -50,11 +52,20 @@ def board_names() -> dict[str, str]:
     return dict(db.session.execute(select(Board.slug, Board.name).order_by(*BOARD_ORDER)).all())
 
 
+@cache
+def _board_by_slug():
+    """get_board's statement, built once (building it costs more than running it)."""
+    return select(Board, global_version_column()).where(Board.slug == bindparam("slug"))
+
+
 def get_board(slug: str) -> Board:
-    board = db.session.scalar(select(Board).where(Board.slug == slug))
-    if board is None:
+    """The board, with the site's content version read in the same statement (before anything the
+    page shows: the keys of its cached fragments, content_versions.cache_key)."""
+    row = db.session.execute(_board_by_slug(), {"slug": slug}).first()
+    if row is None:
         raise NotFound("Ce forum n'existe pas.")
-    return board
+    remember_global_version(row.global_version)
+    return row[0]
 
 
 def chosen_board(board_id: int | None) -> Board:

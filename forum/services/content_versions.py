@@ -274,11 +274,14 @@ def remember_global_version(value: int | None) -> None:
 
 def viewer_class(user, board: Board | None = None) -> str:
     """What changes the shared HTML of a board's pages for this viewer, never who they are:
-    "anonymous", "member", "moderator" (moderates this board), "editor" (represents its editor)."""
+    "anonymous", "member", "admin", "moderator" (moderates this board), "editor" (represents its
+    editor)."""
     from forum.services.policy import is_moderator
 
     if user is None or not getattr(user, "is_authenticated", False):
         return "anonymous"
+    if user.role == "admin":
+        return "admin"
     if board is not None and is_moderator(user, board):
         return "moderator"
     if board is not None and user.role == "editor" and user.editor_id is not None \

@@ -3,13 +3,18 @@ the thread page (opening post, replies page by page), single posts, and the revi
 moderators consult. Read-only: nothing here flushes."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, bindparam, exists, func, select
+from sqlalchemy.orm import joinedload, lazyload, load_only
 from sqlalchemy.orm.attributes import set_committed_value
 
 from forum.extensions import db
 from forum.models import Attachment, Post, PostRevision, Thread, User
+from forum.services.content_versions import global_version_column, remember_global_version
 from forum.services.errors import NotFound, ValidationError
 from forum.services.policy import POST_NOT_FOUND, THREAD_NOT_FOUND, Action, can, require
 
@@ -100,11 +105,21 @@ def chosen_merge_target(thread_id: int | None, requests_only: bool = False) -> T
     return thread
 
 
+@cache
+def _thread_by_id():
+    """get_thread_or_merge_target's statement, built once (building it costs more than running it)."""
+    return select(Thread, global_version_column()).where(Thread.id == bindparam("thread_id"))
+
+
 def get_thread_or_merge_target(thread_id: int, viewer: User | None) -> Thread:
     """As get_thread, except that a thread merged into another (moderation.merge_threads) is a
     pointer: its target is returned (a merged request keeps its page). The caller redirects when
-    the id differs. Holding `thread` keeps it in the session, so get_thread costs no extra query."""
-    thread = db.session.get(Thread, thread_id)
+    the id differs. Holding `thread` keeps it in the session, so get_thread costs no extra query.
+    The site's global version comes with the row (content_versions: read before the posts)."""
+    row = db.session.execute(_thread_by_id(), {"thread_id": thread_id}).first()
+    thread = row[0] if row else None
+    if row:
+        remember_global_version(row[1])
     if thread is not None and thread.deleted_at is not None and thread.merged_into_id and thread.kind != "request":
         return thread.merged_into
     return get_thread(thread_id, viewer)
@@ -166,6 +181,49 @@ def thread_posts(thread: Thread, page: int | None, per_page: int) -> PostsPage:
             set_committed_value(post, "thread", thread)
     return PostsPage(first_post=first_post, replies=replies, page=page, pages=pages, reply_total=total,
                      with_files=frozenset(with_files))
+
+
+def last_page(thread: Thread, per_page: int) -> int:
+    """The number of the last page of the thread's replies (deleted ones keep their place)."""
+    total = db.session.scalar(select(func.count(Post.id)).where(Post.thread_id == thread.id,
+                                                                Post.is_first.is_(False))) or 0
+    return max(1, -(-total // per_page))
+
+
+def post_stand_in(thread: Thread, post_id: int, author_id: int | None, is_first: bool,
+                  deleted_at: datetime | None) -> Post:
+    """A Post carrying what the policy and a post's actions read — id, author id, opening post or
+    not, deletion, its thread — built from the facts kept with a shared fragment (read under the
+    same thread version) instead of loaded. Transient, and never added to a session: its thread is
+    set without events (Post.thread has no backref), so nothing can cascade it into a flush."""
+    post = Post(id=post_id, thread_id=thread.id, author_id=author_id, is_first=is_first, deleted_at=deleted_at)
+    set_committed_value(post, "thread", thread)
+    return post
+
+
+@cache
+def _shown_posts_statement(with_authors: bool):
+    """shown_posts' statement, built once per kind (building it costs more than running it)."""
+    author = joinedload(Post.author) if with_authors else lazyload(Post.author)
+    return (select(Post).where(Post.id.in_(bindparam("post_ids", expanding=True)),
+                               Post.thread_id == bindparam("thread_id"))
+            .options(load_only(Post.id, Post.thread_id, Post.author_id, Post.is_first, Post.deleted_at), author))
+
+
+def shown_posts(thread: Thread, post_ids: list[int], with_authors: bool = False,
+                loaded: Mapping[int, Post] | None = None) -> dict[int, Post]:
+    """The posts `post_ids` of `thread`, with what the policy asks of them (author id, deletion)
+    and not their text, in one statement: the actions a page offers on posts whose HTML it already
+    has. Their authors only `with_authors` (whoever may suspend one). The posts in `loaded` (this
+    request rendered them) cost nothing."""
+    found = {post_id: loaded[post_id] for post_id in post_ids if post_id in (loaded or {})}
+    if missing := [post_id for post_id in post_ids if post_id not in found]:
+        found.update((post.id, post) for post in db.session.scalars(
+            _shown_posts_statement(with_authors), {"post_ids": missing, "thread_id": thread.id}))
+    for post in found.values():
+        if "thread" not in post.__dict__:  # the policy asks each post.thread
+            set_committed_value(post, "thread", thread)
+    return found
 
 
 def _has_files() -> ColumnElement[bool]:

@@ -41,9 +41,14 @@ def vote_refusal(user: User | None, thread: Thread, check_usage: bool = True) ->
         return denied
     if not thread.is_open_request:
         return Conflict(f"Les votes sont clos : cette demande est « {STATUSES[thread.status]} ».")
-    if check_usage and ranking.usage_required(thread.board) and not user.uses_board(thread.board_id):
+    if check_usage and not _uses_software(user, thread):
         return PermissionDenied(USAGE_MESSAGE.format(software=thread.board.name))
     return None
+
+
+def _uses_software(user: User, thread: Thread) -> bool:
+    """The board counts every vote, or only its software's users' and `user` declares it."""
+    return not ranking.usage_required(thread.board) or user.uses_board(thread.board_id)
 
 
 def find_vote(user_id: int, thread_id: int) -> Vote | None:
@@ -133,8 +138,16 @@ def toggles(user: User | None, threads: list[Thread]) -> dict[int, Toggle]:
     requests = [thread for thread in threads if thread.kind == "request"]
     mine = votes_of(user, [thread.id for thread in requests])
     member = user if user is not None and user.is_authenticated else None
-    return {thread.id: Toggle(mine.get(thread.id), member is not None and vote_refusal(member, thread) is None)
-            for thread in requests}
+    by_board: dict[int, bool] = {}  # what vote_refusal asks of the member and the board, once per board
+
+    def offered(thread) -> bool:
+        if member is None or thread.deleted_at is not None or not thread.is_open_request:
+            return False
+        if thread.board_id not in by_board:
+            by_board[thread.board_id] = (refusal(member, Action.VOTE, thread) is None
+                                         and _uses_software(member, thread))
+        return by_board[thread.board_id]
+    return {thread.id: Toggle(mine.get(thread.id), offered(thread)) for thread in requests}
 
 
 def listed_requests(thread_ids: list[int]) -> dict[int, Thread]:

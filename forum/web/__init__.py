@@ -58,7 +58,9 @@ def register_blueprints(app: Flask) -> None:
 
 
 def _init_login(app: Flask) -> None:
-    from sqlalchemy import select
+    from functools import cache
+
+    from sqlalchemy import bindparam, select
     from sqlalchemy.orm import undefer
 
     from forum.extensions import db, login_manager
@@ -70,15 +72,19 @@ def _init_login(app: Flask) -> None:
     login_manager.login_message = LOGIN  # what the policy tells an anonymous visitor
     login_manager.login_message_category = "info"
 
+    @cache
+    def _user_statement():
+        """Built once (building costs more than running it). The bell's unread count comes with the
+        member's row (a deferred column, undeferred here)."""
+        return select(User).options(undefer(User.unread_notification_count)).where(User.id == bindparam("user_id"))
+
     @login_manager.user_loader
     def load_user(session_id: str) -> User | None:
         """The user of a session ("<id>.<fingerprint>", User.get_id), or None (anonymous) once that
         account has logged out, changed its password or been deleted (remember-me cookies: auth.py)."""
         user_id, _, fingerprint = session_id.partition(".")
         user_key = parse_id(user_id)
-        # The bell's unread count comes with the member's row (a deferred column, undeferred here).
-        user = db.session.scalar(select(User).options(undefer(User.unread_notification_count))
-                                 .where(User.id == user_key)) if user_key else None
+        user = db.session.scalar(_user_statement(), {"user_id": user_key}) if user_key else None
         if user is None or user.deleted_at is not None:
             return None
         return user if hmac.compare_digest(fingerprint, user.session_fingerprint) else None

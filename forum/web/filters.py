@@ -121,5 +121,7 @@ def register_filters(app: Flask) -> None:
                                  status_form=status_form, KINDS=KINDS, STATUSES=STATUSES,
                                  importance_counts_text=importance_counts, professions_text=professions_list)
     register_paths(app)
+    from forum.web.fragments import ago_hole, hole
+    app.jinja_env.globals.update(hole=hole, ago_hole=ago_hole)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

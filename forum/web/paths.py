@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Flask, g, url_for
+from flask import Flask, g, request, url_for
 
 _SAMPLE_ID = 918273645
 _SAFE_SLUG = re.compile(r"[a-z0-9-]+")
@@ -79,3 +79,8 @@ def register_paths(app: Flask) -> None:
     """Make the helpers template globals."""
     app.jinja_env.globals.update(thread_path=thread_path, thread_href=thread_href, profile_path=profile_path,
                                  post_path=post_path, vote_path=vote_path, withdraw_vote_path=withdraw_vote_path)
+
+
+def here_path() -> str:
+    """The page's path and query string, the `next` of its vote toggles."""
+    return request.full_path.rstrip("?")

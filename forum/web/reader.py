@@ -16,7 +16,6 @@ from forum.models import Board, Thread, User
 from forum.models.notifications import FOLLOW_LEVEL_HELP, FOLLOW_LEVELS
 from forum.services.notify import reads
 from forum.services.notify.follows import ThreadLevel
-from forum.services.reading import PostsPage
 from forum.web.errors import unavailability
 
 log = logging.getLogger(__name__)
@@ -85,9 +84,8 @@ def commit_quietly(what: str) -> None:
         log.info("%s not recorded: %s", what, unavailability(error))
 
 
-def record_reading(user: User, thread: Thread, posts: PostsPage, reader: reads.ThreadReader) -> bool:
-    """Record that `user` was shown `posts`: their read position, the thread's notifications read.
-    True when something waits for the view's commit (commit_quietly)."""
-    shown = posts.replies[-1] if posts.replies else posts.first_post
-    return bool(write_quietly(lambda: reads.record_reading(user, thread, shown.id if shown else None, reader),
+def record_reading(user: User, thread: Thread, last_shown_id: int | None, reader: reads.ThreadReader) -> bool:
+    """Record that `user` was shown `thread` up to the post `last_shown_id`: their read position, the
+    thread's notifications read. True when something waits for the view's commit (commit_quietly)."""
+    return bool(write_quietly(lambda: reads.record_reading(user, thread, last_shown_id, reader),
                               f"Read position of member {user.id} on thread {thread.id}"))

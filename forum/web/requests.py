@@ -17,6 +17,7 @@ from forum.web import confirmation
 from forum.web.auth import safe_next
 from forum.web.commitments import set_status_target
 from forum.web.paging import page_arg
+from forum.web.ranked_rows import RankedView, filled, ranked_content
 from forum.web.request_forms import ActionForm, MergeForm, OfficialAnswerForm, StatusForm, VoteForm
 from forum.web.submit import current_member, form_status, require_csrf, submit
 from forum.web.threads import thread_url
@@ -29,18 +30,12 @@ SORT_ARGS = {"rang": "rank", "recent": "recent", "votes": "votes"}
 @bp.get("/b/<slug>/demandes")
 def ranked(slug: str):
     board = board_service.get_board(slug)
-    wanted = [s for s in request.args.getlist("statut") if s in STATUSES] or list(ranking.OPEN_STATUSES)
-    sort = SORT_ARGS.get(request.args.get("tri", "rang"), "rank")
-    mine = request.args.get("mes-votes") == "1" and current_member() is not None
-    result = ranking.rank(board, wanted, sort, page_arg() or 1, per_page=25, voter=current_member() if mine else None)
-    return render_template("requests/ranked.html", board=board, result=result, wanted=wanted, mine=mine,
-                           sort_arg=request.args.get("tri", "rang"), here=here_path(),
-                           toggles=votes.toggles(current_member(), [row.thread for row in result.rows]))
-
-
-def here_path() -> str:
-    """The page's path and query string, the `next` of its vote toggles."""
-    return request.full_path.rstrip("?")
+    member = current_member()
+    view = RankedView(wanted=[s for s in request.args.getlist("statut") if s in STATUSES] or list(ranking.OPEN_STATUSES),
+                      sort=SORT_ARGS.get(request.args.get("tri", "rang"), "rank"), sort_arg=request.args.get("tri", "rang"),
+                      page=page_arg() or 1, mine=request.args.get("mes-votes") == "1" and member is not None)
+    content = ranked_content(board, member, view)
+    return render_template("requests/ranked.html", board=board, content=filled(content, board, member))
 
 
 @bp.post("/t/<int:thread_id>/vote")

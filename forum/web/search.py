@@ -10,7 +10,7 @@ from forum.models import KINDS, STATUSES
 from forum.services import boards as board_service
 from forum.services import faq, votes
 from forum.web.paging import page_arg
-from forum.web.requests import here_path
+from forum.web.paths import here_path
 from forum.web.submit import current_member
 
 bp = Blueprint("search", __name__)

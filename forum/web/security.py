@@ -19,7 +19,7 @@ from functools import lru_cache
 from flask import Flask, Response, abort, current_app, g, has_app_context, request
 from flask.globals import request_ctx
 from flask.logging import default_handler
-from flask_limiter.util import get_remote_address
+from flask_limiter.util import get_qualified_name, get_remote_address
 from flask_login import current_user
 from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -270,9 +270,37 @@ def rate_rules(app: Flask) -> list[RateRule]:
 
 
 def apply_rate_limits(app: Flask) -> None:
-    """Wrap each limited view function of `app` with its Flask-Limiter limits."""
+    """Wrap each limited view function of `app` with its Flask-Limiter limits. Every other endpoint
+    skips the limiter (`_unlimited`)."""
     for rule in rate_rules(app):
         decorate = limiter.limit(ConfiguredLimit(rule.config_key), key_func=rule.key_func, scope=rule.scope,
                                  methods=list(rule.methods) if rule.methods else None,
                                  deduct_when=rule.deduct_when)
         app.view_functions[rule.endpoint] = decorate(app.view_functions[rule.endpoint])
+    _register_unlimited_filter()
+
+
+_UNLIMITED = "forum.unlimited_endpoints"
+
+
+@lru_cache(maxsize=1)
+def _register_unlimited_filter() -> None:
+    """Once per process: the limiter is one object shared by every app built (tests build many)."""
+    limiter.request_filter(_unlimited)
+
+
+def _unlimited() -> bool:
+    """True (Flask-Limiter then exempts the request) for an endpoint no limit concerns: without one,
+    the limiter would still resolve, on each request, that there is nothing to count — a quarter of
+    the cost of /healthz. Asked of the limiter itself once per endpoint (a limit put on a view,
+    its blueprint, or default and application-wide limits all count)."""
+    known = current_app.extensions.setdefault(_UNLIMITED, {})
+    endpoint = request.endpoint
+    if endpoint not in known:
+        view = current_app.view_functions.get(endpoint or "")
+        manager = limiter.limit_manager
+        known[endpoint] = view is not None and not (
+            manager.default_limits or manager.application_limits or manager.has_hints(endpoint or "")
+            or manager.decorated_limits(get_qualified_name(view))
+            or (request.blueprint and manager.blueprint_limits(current_app, request.blueprint)))
+    return known[endpoint]

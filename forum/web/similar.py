@@ -6,6 +6,7 @@ from flask import Blueprint, render_template, request
 from flask_login import login_required
 
 from forum import search
+from forum.extensions import db
 from forum.models import Board
 from forum.search.similarity import CONFIRM_THRESHOLD
 from forum.services import boards as board_service
@@ -51,5 +52,9 @@ def duplicate_confirmation(board: Board, form: NewThreadForm) -> list | None:
     close = similar_to(board, form.title.data, limit=3, threshold=CONFIRM_THRESHOLD)
     if not close:
         return None
+    if key:  # the same form sent at once by another request may have committed since: the index
+        db.session.rollback()  # shows committed threads only; a new transaction sees its key
+        if submissions.find(current_member(), key):
+            return None
     form.confirm_duplicate.data = "1"
     return close

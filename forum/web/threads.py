@@ -17,9 +17,11 @@ from forum.services.thread_extras import thread_extras
 from forum.web import confirmation, similar
 from forum.web.paging import page_arg
 from forum.web.reader import commit_quietly, record_reading, thread_follow_control
+from forum.web.reply_form import shared_reply_form
 from forum.web.security import accepts_files
 from forum.web.submit import current_member, form_status, submit
 from forum.web.thread_forms import CHOOSE_AGAIN, EditPostForm, NewThreadForm, ReplyForm, sent_file_edit, sent_files
+from forum.web.thread_posts import filled, thread_posts
 
 bp = Blueprint("threads", __name__)
 bp.add_app_template_global(attachments.type_label, "attachment_type_label")
@@ -45,23 +47,24 @@ def _submit_with_files(form, action, sent: bool):
     return result, form_status(form)
 
 
-def _render_thread(thread: Thread, form: ReplyForm, page: int | None, status: int = 200,
+def _render_thread(thread: Thread, form: ReplyForm | None, page: int | None, status: int = 200,
                    preview_html: str | None = None, reader: reads.ThreadReader | None = None,
                    draft: Draft | None = None, restored: bool = False):
     """The thread page; also re-rendered by a reply that failed validation or asked for a preview.
     With `reader` (a member reading it), how far they read is recorded, best effort (reader.py)."""
-    posts = reading.thread_posts(thread, page, current_app.config["POSTS_PER_PAGE"])
     user = current_member()
+    can_moderate, may_suspend = can(user, Action.MODERATE, thread), is_global_moderator(user)
+    extras = thread_extras(thread, user)
+    content, loaded = thread_posts(thread, user, page, can_moderate)
     level = reader.level if reader else follows.thread_level(user, thread) if user else None
-    wrote = reader is not None and record_reading(user, thread, posts, reader)
+    wrote = reader is not None and record_reading(user, thread, content.last_shown_id, reader)
+    posts = filled(content, loaded, thread, user, can_moderate=can_moderate, may_suspend=may_suspend,
+                   question_panel=extras["question_panel"], first_unread_id=reader.first_unread_id if reader else None)
     page_html = render_template(
         "threads/show.html", thread=thread, board=thread.board, posts=posts, form=form,
-        preview_html=preview_html, can_moderate=can(user, Action.MODERATE, thread), draft=draft, restored=restored,
-        may_suspend=is_global_moderator(user),
+        preview_html=preview_html, can_moderate=can_moderate, draft=draft, restored=restored,
         follow=thread_follow_control(thread, level) if level else None,
-        first_unread_id=reader.first_unread_id if reader else None,
-        files=attachments.attachments_by_post(posts.with_files),
-        **thread_extras(thread, user))
+        reply_form_html=shared_reply_form(thread, user) if user is not None and form is None else None, **extras)
     if wrote:
         commit_quietly("Read position")
     return page_html, status
@@ -156,7 +159,7 @@ def show(thread_id: int, slug: str | None = None):
     if reader and reader.first_unread_page and "page" not in request.args:  # a returning reader: the news
         page = reader.first_unread_page
     draft = _reply_draft(member, thread) if member else None
-    form = ReplyForm(data={"body": draft.body}) if draft else ReplyForm()
+    form = ReplyForm(data={"body": draft.body}) if draft else None  # None: the shared blank form
     return _render_thread(thread, form, 0 if page is None else page, reader=reader, draft=draft, restored=True)
 
 

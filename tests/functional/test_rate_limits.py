@@ -259,3 +259,17 @@ def test_the_test_suite_is_not_throttled(client):
     make_user("claire@example.org")
     db.session.commit()
     assert all(submit_login(client, "claire@example.org", WRONG_PASSWORD).status_code == 422 for _ in range(30))
+
+
+def test_endpoints_without_a_limit_skip_the_limiter_and_limited_ones_still_count(limited, monkeypatch):
+    app, client = limited(RATELIMIT_LOGIN_ADDRESS="2/minute", RATELIMIT_LOGIN_ACCOUNT="100/minute")
+    resolved = []
+    original = limiter.limit_manager.resolve_limits
+    monkeypatch.setattr(limiter.limit_manager, "resolve_limits",
+                        lambda *args, **kwargs: resolved.append(args[1]) or original(*args, **kwargs))
+    for _ in range(3):
+        assert client.get("/healthz").status_code == 200
+    assert resolved == []  # nothing to count there: the limiter was not asked
+    codes = [client.post("/connexion", data={"email": "personne@example.org", "password": "x"}).status_code
+             for _ in range(3)]
+    assert codes[-1] == 429 and "auth.login" in resolved

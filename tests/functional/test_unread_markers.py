@@ -12,6 +12,7 @@ from forum.models import Notification, ThreadRead, User
 from forum.services.notify.counts import recount_unread
 from tests.factories import make_board, make_post, make_thread, make_user
 from tests.pages import page
+from tests.sessions import log_in
 
 DIVIDER = '<p class="unread-divider" id="nouveaux"><span>Nouveaux messages</span></p>'
 
@@ -132,7 +133,8 @@ def test_board_and_thread_pages_cost_one_statement_more_for_a_member_who_read_th
     thread_count, _ = statements(client, count_queries, thread_url)
     board_count, html = statements(client, count_queries, board_url)
     # + loading the member (as before this feature) + one statement: follow level and read positions
-    # (+ on the thread page, the member's reply draft: issue 15)
+    # (+ on the thread page, the member's reply draft: issue 15; the actions on others' posts come
+    # shared with the posts' HTML, forum/web/thread_posts.py: no statement for them)
     assert thread_count == anonymous_thread + 3
     assert board_count == anonymous_board + 2
     assert 'class="bell"' in html
@@ -144,6 +146,7 @@ def test_new_replies_on_a_long_board_list_cost_no_more_statements(client, login,
     login(make_user())
     for thread in threads[:3]:
         page(client.get(f"/t/{thread.id}"))
+    page(client.get(f"/b/{board.slug}/"))  # both measured with the board's rows rendered and kept
     small, _ = statements(client, count_queries, f"/b/{board.slug}/")
     for thread in db.session.scalars(select(type(threads[0]))).all():
         make_post(thread)
@@ -171,6 +174,9 @@ def test_opening_at_the_first_new_reply_costs_only_the_write_of_the_new_position
         make_post(thread)
     db.session.commit()
     statements(client, count_queries, "/")  # the search index takes the new posts (not this feature)
+    other = app.test_client()  # another member renders the new page 1, shared (thread_posts.py)
+    log_in(other, make_user())
+    page(other.get(f"/t/{thread_id}"))
     with_news, html = statements(client, count_queries, f"/t/{thread_id}")
     assert "Page 1 sur 3" in html and DIVIDER in html
     assert with_news == read_already + 1  # the new read position: one UPSERT

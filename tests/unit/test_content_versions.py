@@ -233,7 +233,7 @@ def test_keys_carry_the_versions_and_the_viewer_class_never_the_member(world):
     other_key = cache_key("board", board.id, board.content_version, version, 1, viewer_class(world.member, board))
     assert member_key == other_key and str(world.voter.id) not in member_key.split(":")[-1]
     assert viewer_class(None, board) == "anonymous"
-    assert viewer_class(world.admin, board) == "moderator"
+    assert viewer_class(world.admin, board) == "admin"
     world.voter.display_name = "Renommé"
     db.session.commit()
     assert global_version() == version + 1
