@@ -6,7 +6,19 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, event, false, select, text
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    cast,
+    event,
+    false,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -184,6 +196,12 @@ class User(UserMixin, db.Model):
                 select(SoftwareUse.board_id).where(SoftwareUse.user_id == self.id)))
         return board_id in board_ids
 
+    def remember_declared_boards(self, board_ids: str | None) -> None:
+        """The board ids uses_board reads, when the statement that loaded the user brought them
+        (declared_boards_column: "3,7", None for none): no query of its own then."""
+        self.__dict__["_declared_board_ids"] = frozenset(int(i) for i in board_ids.split(",")) if board_ids \
+            else frozenset()
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"
 
@@ -203,6 +221,13 @@ class SoftwareUse(db.Model):
 
 
 Index("ix_software_uses_board_id", SoftwareUse.board_id)
+
+
+def declared_boards_column():
+    """The ids of the boards a user declares, "3,7", as a column of a statement loading users
+    (User.remember_declared_boards): group_concat on SQLite, string_agg on PostgreSQL."""
+    return (select(func.aggregate_strings(cast(SoftwareUse.board_id, String), ","))
+            .where(SoftwareUse.user_id == User.id).correlate(User).scalar_subquery().label("declared_boards"))
 
 
 @event.listens_for(User, "expire")

@@ -20,6 +20,11 @@ STALE_GONE = "Votre brouillon de réponse a été supprimé : ce sujet n'est plu
 Place = Thread | Board
 
 
+def place_key(place: Place) -> str:
+    """How a draft names its place: "t<id>" for a reply to a thread, "b<id>" for a new thread."""
+    return _key(place)["place"]
+
+
 def _key(place: Place) -> dict:
     if isinstance(place, Thread):
         return {"place": f"t{place.id}", "thread_id": place.id, "board_id": None}

@@ -65,6 +65,7 @@ def _init_login(app: Flask) -> None:
 
     from forum.extensions import db, login_manager
     from forum.models import User
+    from forum.models.accounts import declared_boards_column
     from forum.services.policy import LOGIN
     from forum.web.paging import parse_id
 
@@ -75,8 +76,9 @@ def _init_login(app: Flask) -> None:
     @cache
     def _user_statement():
         """Built once (building costs more than running it). The bell's unread count comes with the
-        member's row (a deferred column, undeferred here)."""
-        return select(User).options(undefer(User.unread_notification_count)).where(User.id == bindparam("user_id"))
+        member's row (a deferred column, undeferred here), and the boards they declare (vote toggles)."""
+        return (select(User, declared_boards_column()).options(undefer(User.unread_notification_count))
+                .where(User.id == bindparam("user_id")))
 
     @login_manager.user_loader
     def load_user(session_id: str) -> User | None:
@@ -84,7 +86,9 @@ def _init_login(app: Flask) -> None:
         account has logged out, changed its password or been deleted (remember-me cookies: auth.py)."""
         user_id, _, fingerprint = session_id.partition(".")
         user_key = parse_id(user_id)
-        user = db.session.scalar(_user_statement(), {"user_id": user_key}) if user_key else None
+        row = db.session.execute(_user_statement(), {"user_id": user_key}).first() if user_key else None
+        user = row[0] if row else None
         if user is None or user.deleted_at is not None:
             return None
+        user.remember_declared_boards(row.declared_boards)
         return user if hmac.compare_digest(fingerprint, user.session_fingerprint) else None

@@ -158,7 +158,7 @@ def show(thread_id: int, slug: str | None = None):
     reader = reads.thread_reader(member, thread, current_app.config["POSTS_PER_PAGE"]) if member else None
     if reader and reader.first_unread_page and "page" not in request.args:  # a returning reader: the news
         page = reader.first_unread_page
-    draft = _reply_draft(member, thread) if member else None
+    draft = _reply_draft(member, thread) if reader and reader.has_reply_draft else None
     form = ReplyForm(data={"body": draft.body}) if draft else None  # None: the shared blank form
     return _render_thread(thread, form, 0 if page is None else page, reader=reader, draft=draft, restored=True)
 

@@ -14,8 +14,9 @@ from sqlalchemy.orm import aliased
 
 from forum.db_upsert import upsert_insert
 from forum.extensions import db
-from forum.models import Board, BoardFollow, Post, Thread, ThreadFollow, ThreadRead, User
+from forum.models import Board, BoardFollow, Draft, Post, Thread, ThreadFollow, ThreadRead, User
 from forum.models._time import utcnow
+from forum.services.drafts import place_key
 from forum.services.notify import inbox
 from forum.services.notify.follows import ThreadLevel, effective_level
 
@@ -30,6 +31,8 @@ class ThreadReader:
     # The first reply they have not read, and the page it sits on (None: nothing new).
     first_unread_id: int | None = None
     first_unread_page: int | None = None
+    # Whether a reply draft waits (drafts.load_reply then reads it): asked in the same statement.
+    has_reply_draft: bool = True
 
 
 @dataclass(frozen=True)
@@ -65,8 +68,9 @@ def _reader_statement() -> Select:
               .where(earlier.thread_id == thread_id, earlier.is_first.is_(False), earlier.id <= first)
               .correlate(ThreadRead).scalar_subquery())
     return (select(ThreadFollow.level, ThreadFollow.reason, BoardFollow.level, ThreadRead.last_read_post_id,
-                   ThreadRead.seen_reply_count, case((news, first)), case((news, before)))
+                   ThreadRead.seen_reply_count, case((news, first)), case((news, before)), Draft.id)
             .select_from(User).where(User.id == user_id)
+            .outerjoin(Draft, (Draft.user_id == User.id) & (Draft.place == bindparam("draft_place")))
             .outerjoin(ThreadFollow, (ThreadFollow.user_id == User.id) & (ThreadFollow.thread_id == thread_id))
             .outerjoin(BoardFollow, (BoardFollow.user_id == User.id) & (BoardFollow.board_id == board_id))
             .outerjoin(ThreadRead, (ThreadRead.user_id == User.id) & (ThreadRead.thread_id == thread_id)))
@@ -75,12 +79,12 @@ def _reader_statement() -> Select:
 def thread_reader(user: User, thread: Thread, per_page: int) -> ThreadReader:
     """The member's follow level, read position and, when replies arrived since their last visit,
     the first unread one and its page: one statement (the unread lookups run only then)."""
-    own, reason, board_level, last_read, seen, first_id, position = db.session.execute(_reader_statement(), {
-        "user_id": user.id, "thread_id": thread.id, "board_id": thread.board_id,
-        "reply_count": thread.reply_count}).one()
+    own, reason, board_level, last_read, seen, first_id, position, draft_id = db.session.execute(
+        _reader_statement(), {"user_id": user.id, "thread_id": thread.id, "board_id": thread.board_id,
+                              "reply_count": thread.reply_count, "draft_place": place_key(thread)}).one()
     page = max(1, -(-position // per_page)) if first_id is not None and position else None
     return ThreadReader(effective_level(own, reason, board_level), last_read, seen or 0,
-                        first_id if page else None, page)
+                        first_id if page else None, page, draft_id is not None)
 
 
 @cache
