@@ -1,7 +1,7 @@
 """Home page (the boards) and the health check."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 
 from forum.extensions import db
 from forum.services import boards as board_service
@@ -18,10 +18,21 @@ def index():
     return render_template("main/index.html", boards=board_service.list_boards(), home=home)
 
 
+# The answer of a healthy check, built once: load balancers ask for it several times a second.
+_HEALTHY = b'{"status":"ok"}\n'
+
+
 @bp.get("/healthz")
 def healthz():
-    """200 once the database answers a round trip, else the 503 page (forum.web.errors). A pooled
-    connection of the engine, not the ORM session: no session to build for the check, nor to close."""
-    with db.engine.connect() as connection:
-        connection.exec_driver_sql("SELECT 1")
-    return {"status": "ok"}
+    """200 once the database answers a round trip, else the 503 page (forum.web.errors handles the
+    driver's own errors too). A cursor of a pooled connection (engine.raw_connection): neither the
+    ORM session nor SQLAlchemy's execution machinery, which made most of this page's cost."""
+    connection = db.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+        cursor.close()
+    finally:
+        connection.close()  # back to the pool
+    return current_app.response_class(_HEALTHY, mimetype="application/json")
