@@ -108,7 +108,9 @@ def chosen_merge_target(thread_id: int | None, requests_only: bool = False) -> T
 @cache
 def _thread_by_id():
     """get_thread_or_merge_target's statement, built once (building it costs more than running it)."""
-    return select(Thread, global_version_column()).where(Thread.id == bindparam("thread_id"))
+    # Its author is in the shared posts (forum/web/thread_posts.py), not needed around them.
+    return (select(Thread, global_version_column()).options(lazyload(Thread.author))
+            .where(Thread.id == bindparam("thread_id")))
 
 
 def get_thread_or_merge_target(thread_id: int, viewer: User | None) -> Thread:

@@ -61,7 +61,7 @@ def _init_login(app: Flask) -> None:
     from functools import cache
 
     from sqlalchemy import bindparam, select
-    from sqlalchemy.orm import undefer
+    from sqlalchemy.orm import lazyload, undefer
 
     from forum.extensions import db, login_manager
     from forum.models import User
@@ -77,7 +77,8 @@ def _init_login(app: Flask) -> None:
     def _user_statement():
         """Built once (building costs more than running it). The bell's unread count comes with the
         member's row (a deferred column, undeferred here), and the boards they declare (vote toggles)."""
-        return (select(User, declared_boards_column()).options(undefer(User.unread_notification_count))
+        return (select(User, declared_boards_column())
+                .options(undefer(User.unread_notification_count), lazyload(User.structure))
                 .where(User.id == bindparam("user_id")))
 
     @login_manager.user_loader
