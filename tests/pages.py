@@ -26,3 +26,17 @@ def json_text(response, status: int = 200) -> str:
         f"{request.method} {request.full_path.rstrip('?')} answered {response.status_code} "
         f"{response.mimetype}, expected {status} JSON")
     return json.dumps(response.json, ensure_ascii=False)
+
+
+def statements(client, count_queries, url: str) -> tuple[int, str]:
+    """SQL statements of one GET from an empty session, as a request of a worker starts, and its
+    page (its status checked by `page`)."""
+    from flask import g
+
+    from forum.extensions import db
+
+    db.session.expunge_all()
+    g.pop("_login_user", None)
+    with count_queries() as counter:
+        text = page(client.get(url))
+    return counter.count, text

@@ -18,17 +18,8 @@ from forum.services.notify import follows
 from tests.conftest import _config_dict, make_app
 from tests.factories import make_board, make_post, make_request, make_thread, make_user, make_vote
 from tests.live_server import NO_REDIS, REDIS_SERVER, redis_server
-from tests.pages import page
+from tests.pages import page, statements
 from tests.sessions import log_in
-
-
-def statements(client, count_queries, url: str) -> tuple[int, str]:
-    """SQL statements of one GET from an empty session (as a request of a worker starts), and its page."""
-    db.session.expunge_all()
-    g.pop("_login_user", None)
-    with count_queries() as counter:
-        html = page(client.get(url))
-    return counter.count, html
 
 
 def member_client(app, user):

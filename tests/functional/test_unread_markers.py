@@ -4,26 +4,16 @@ from __future__ import annotations
 
 import re
 
-from flask import g
 from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import Notification, ThreadRead, User
 from forum.services.notify.counts import recount_unread
 from tests.factories import make_board, make_post, make_thread, make_user
-from tests.pages import page
+from tests.pages import page, statements
 from tests.sessions import log_in
 
 DIVIDER = '<p class="unread-divider" id="nouveaux"><span>Nouveaux messages</span></p>'
-
-
-def statements(client, count_queries, url: str) -> tuple[int, str]:
-    """SQL statements of one GET from an empty session, as a real request starts, and its page."""
-    db.session.expunge_all()
-    g.pop("_login_user", None)
-    with count_queries() as counter:
-        html = page(client.get(url))
-    return counter.count, html
 
 
 def read_position(user_id: int, thread_id: int) -> ThreadRead | None:
