@@ -275,19 +275,22 @@ def remember_global_version(value: int | None) -> None:
 def viewer_class(user, board: Board | None = None) -> str:
     """What changes the shared HTML of a board's pages for this viewer, never who they are:
     "anonymous", "member", "admin", "moderator" (moderates this board), "editor" (represents its
-    editor)."""
-    from forum.services.policy import is_moderator
+    editor), with "-suspended" while a suspension runs (the policy then refuses every action but
+    reading: no label to edit, no deleted post to see, no locked thread to answer)."""
+    from forum.services.policy import is_moderator, suspended_until
 
     if user is None or not getattr(user, "is_authenticated", False):
         return "anonymous"
     if user.role == "admin":
-        return "admin"
-    if board is not None and is_moderator(user, board):
-        return "moderator"
-    if board is not None and user.role == "editor" and user.editor_id is not None \
+        role = "admin"
+    elif board is not None and is_moderator(user, board):
+        role = "moderator"
+    elif board is not None and user.role == "editor" and user.editor_id is not None \
             and user.editor_id == board.editor_id:
-        return "editor"
-    return "member"
+        role = "editor"
+    else:
+        role = "member"
+    return role + "-suspended" if suspended_until(user) is not None else role
 
 
 def cache_key(kind: str, *parts: object) -> str:

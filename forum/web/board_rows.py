@@ -20,7 +20,7 @@ from forum.web.paths import here_path
 from forum.web.reader import board_follow_control
 from forum.web.vote_holes import prerender, vote_filler
 
-# Query strings longer than this are rendered without being kept (nobody shares such links; a
+# Query strings longer than this are rendered without being kept (content_key) (nobody shares such links; a
 # crawler inventing arguments must not fill the cache).
 MAX_CACHED_QUERY = 200
 
@@ -42,18 +42,19 @@ class BoardView:
     page: int | None
 
 
-def content_key(board: Board, member: User | None) -> str | None:
-    """The key of this board page's shared content: the board's and the site's versions, read
-    before the content (the board row is loaded first), the viewer's class, the day (a planned
-    request becomes « En retard » at midnight in Paris), the page's address."""
+def content_key(kind: str, board: Board, member: User | None) -> str | None:
+    """The key of a board's page of `kind` (its list, its ranked requests): the board's and the
+    site's versions, read before the content (the board row is loaded first), the viewer's class,
+    the day (a planned request becomes « En retard » at midnight in Paris), the page's address.
+    None (not kept) for an address with a very long query string."""
     if len(request.query_string) > MAX_CACHED_QUERY:
         return None
-    return cache_key("board", board.id, board.content_version, global_version(), viewer_class(member, board),
+    return cache_key(kind, board.id, board.content_version, global_version(), viewer_class(member, board),
                      today(), request.full_path)
 
 
 def board_content(board: Board, member: User | None, view: BoardView, tabs: dict[str, str]) -> BoardContent:
-    key = content_key(board, member)
+    key = content_key("board", board, member)
     build = lambda: _render(board, view, tabs)  # noqa: E731
     return shared(key, build) if key else build()
 

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from forum.extensions import cache
@@ -38,6 +39,11 @@ def hole(kind: str, value: int) -> Markup:
     return Markup(f"<!--h:{kind}:{int(value)}-->")
 
 
+# The member's CSRF token in a shared form (Markup: a template renders it as is). `fill` puts the token in;
+# a filler that returns shared HTML holding it replaces it itself (its output is not scanned again).
+CSRF_HOLE = hole("csrf", 0)
+
+
 def ago_hole(moment: datetime | None) -> Markup:
     """« il y a 3 min » for `moment`, computed when the page is served rather than when it was cached."""
     if moment is None:
@@ -51,9 +57,10 @@ def _ago(microseconds: int) -> str:
 
 def fill(html: str, **fillers: Callable[[int], str]) -> Markup:
     """`html` with each hole replaced by what its filler returns for the hole's value (HTML: the
-    fillers render templates or escape). Times (`ago`) are always filled; an unknown kind of hole
-    raises KeyError, so a template and its view cannot drift apart silently."""
+    fillers render templates or escape). Times (`ago`) and the CSRF token (`csrf`) are always filled;
+    an unknown kind of hole raises KeyError, so a template and its view cannot drift apart silently."""
     fillers.setdefault("ago", _ago)
+    fillers.setdefault("csrf", lambda _: generate_csrf())
     return Markup(_HOLE.sub(lambda found: str(fillers[found.group(1)](int(found.group(2)))), html))
 
 

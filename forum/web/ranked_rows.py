@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import render_template, request
+from flask import render_template
 from markupsafe import Markup
 
 from forum.models import Board, User
 from forum.services import ranking
-from forum.services.commitment_rules import today
-from forum.services.content_versions import cache_key, global_version, viewer_class
-from forum.web.board_rows import MAX_CACHED_QUERY
+from forum.web.board_rows import content_key
 from forum.web.fragments import fill, shared
 from forum.web.listed import ListedRequest, ranked_requests
 from forum.web.paths import here_path
@@ -47,12 +45,8 @@ def ranked_content(board: Board, member: User | None, view: RankedView) -> Ranke
         prerender(requests, "classement", here_path())
         return RankedContent(html, requests)
 
-    if view.mine or len(request.query_string) > MAX_CACHED_QUERY:
-        return build()
-    # The board row was read first: its version (and the site's) are older than the rows below.
-    key = cache_key("ranked", board.id, board.content_version, global_version(), viewer_class(member, board),
-                    today(), request.full_path)
-    return shared(key, build)
+    key = None if view.mine else content_key("ranked", board, member)
+    return shared(key, build) if key else build()
 
 
 def filled(content: RankedContent, board: Board, member: User | None) -> Markup:

@@ -14,11 +14,9 @@ from markupsafe import Markup
 from forum.models import Post, Thread, User
 from forum.services import attachments, reading
 from forum.services.content_versions import cache_key, global_version, viewer_class
-from forum.services.policy import suspended_until
-from forum.web.fragments import fill, hole, shared
+from forum.web.fragments import CSRF_HOLE, fill, shared
 
 _REPLIES = "<!--posts:replies-->\n"  # between the two parts in threads/_posts.html
-_CSRF_HOLE = hole("csrf", 0)  # the token in shared actions (Markup: not escaped), replaced by the member's
 
 
 @dataclass(frozen=True)
@@ -64,10 +62,8 @@ def thread_posts(thread: Thread, member: User | None, page: int | None,
     per_page = current_app.config["POSTS_PER_PAGE"]
     if page is None:
         page = reading.last_page(thread, per_page)
-    viewer = viewer_class(member, thread.board)
-    if viewer in ("admin", "moderator") and not can_moderate:  # a suspended moderator: no deleted texts
-        viewer += "-suspended"
-    key = cache_key("thread", thread.id, thread.content_version, global_version(), viewer, page, per_page)
+    key = cache_key("thread", thread.id, thread.content_version, global_version(), viewer_class(member, thread.board),
+                    page, per_page)
     loaded: dict[int, Post] = {}
     build = lambda: _render(thread, page, per_page, can_moderate, loaded)  # noqa: E731
     # Pages far past the end are rendered without being kept (a crawler inventing ?page= must not
@@ -105,8 +101,8 @@ def _member_actions(content: ThreadPosts, loaded: dict[int, Post], thread: Threa
     """Fills a post's `actions` hole for `member`.
 
     On a post written by someone else, the actions depend on the post and on what the member may do
-    on this thread — moderate, suspend, accept an answer, or nothing while suspended — not on who
-    they are: they are rendered once per such profile (`_others_key`) and shared, the CSRF token
+    on this thread — moderate, suspend, accept an answer, or nothing while suspended (their class) —
+    not on who they are: they are rendered once per such profile (`_others_key`) and shared, the CSRF token
     left as a hole. The member's own posts (edit, delete), and any post the shared entry lacks
     (its first renderer's own), are rendered for them. The policy gets the posts this request
     rendered, else stand-ins built from the facts kept with the fragment (no statement), or for
@@ -131,9 +127,9 @@ def _member_actions(content: ThreadPosts, loaded: dict[int, Post], thread: Threa
     def render_others() -> dict[int, str]:
         others = [post_id for post_id, (author_id, _, _) in facts.items() if author_id != member.id]
         found = load(others)
-        return {post_id: str(macro(found[post_id], _CSRF_HOLE)) for post_id in others}
+        return {post_id: str(macro(found[post_id], CSRF_HOLE)) for post_id in others}
 
-    profile = (can_moderate, may_suspend, can_accept, suspended_until(member) is not None)
+    profile = (can_moderate, may_suspend, can_accept)
     others = shared(_others_key(thread, content, member, profile), render_others)
     token = generate_csrf()
     live = {post_id for post_id, (author_id, _, _) in facts.items() if author_id == member.id or post_id not in others}
@@ -142,7 +138,7 @@ def _member_actions(content: ThreadPosts, loaded: dict[int, Post], thread: Threa
     def actions(post_id: int) -> str:
         if post_id in live:
             return macro(found[post_id], token)
-        return others[post_id].replace(str(_CSRF_HOLE), token)
+        return others[post_id].replace(str(CSRF_HOLE), token)
     return actions
 
 

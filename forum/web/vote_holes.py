@@ -12,10 +12,8 @@ from flask import get_flashed_messages, get_template_attribute
 from flask_wtf.csrf import generate_csrf
 
 from forum.services import votes
-from forum.web.fragments import hole
+from forum.web.fragments import CSRF_HOLE
 from forum.web.listed import ListedRequest
-
-_CSRF_HOLE = hole("csrf", 0)  # Markup: rendered as is, then replaced by the member's token
 
 
 def vote_filler(member, board, requests: Iterable[ListedRequest], view: str,
@@ -35,7 +33,7 @@ def vote_filler(member, board, requests: Iterable[ListedRequest], view: str,
     def fill(thread_id: int) -> str:
         row, state, messages = rows[thread_id], toggles.get(thread_id), flashed.get(f"vote-{thread_id}", [])
         if state is not None and state.your_vote is None and not messages and row.blank:
-            return row.blank[state.can_vote].replace(str(_CSRF_HOLE), token or "")
+            return row.blank[state.can_vote].replace(str(CSRF_HOLE), token or "")
         return toggle(row, state, row.vote_count, view, next_path, row.rank, token, messages)
     return fill
 
@@ -45,4 +43,4 @@ def prerender(requests: Iterable[ListedRequest], view: str, next_path: str | Non
     toggle = get_template_attribute("requests/_vote_toggle.html", "vote_toggle")
     for row in requests:
         row.blank = tuple(str(toggle(row, votes.Toggle(None, offered), row.vote_count, view, next_path, row.rank,
-                                     _CSRF_HOLE, [])) for offered in (False, True))
+                                     CSRF_HOLE, [])) for offered in (False, True))

@@ -173,7 +173,6 @@ def test_a_planned_request_turns_late_at_midnight_without_any_change(client, mon
         assert "En retard" not in row_of(page(client.get(url)), request.id)
     monkeypatch.setattr(commitment_rules, "today", lambda: day + timedelta(days=1))
     monkeypatch.setattr("forum.web.board_rows.today", lambda: day + timedelta(days=1))
-    monkeypatch.setattr("forum.web.ranked_rows.today", lambda: day + timedelta(days=1))
     for url in (f"/b/{board.slug}/", f"/b/{board.slug}/demandes?statut=planifiee"):
         assert "En retard" in row_of(page(client.get(url)), request.id)
 
@@ -196,6 +195,18 @@ def test_an_admins_controls_are_not_served_to_a_moderator(app):
     assert "Modifier le label" in page(member_client(app, admin).get(url))
     moderator_page = page(member_client(app, moderator).get(url))
     assert "Nouveau sujet" in moderator_page and "Modifier le label" not in moderator_page
+
+
+def test_a_suspended_admin_is_not_served_an_active_admins_controls(app):
+    board = make_board()
+    make_thread(board)
+    active, suspended = make_user(role="admin"), make_user(role="admin")
+    suspended.suspended_until = utcnow() + timedelta(days=3)
+    db.session.commit()
+    url = f"/b/{board.slug}/"
+    assert "Modifier le label" in page(member_client(app, active).get(url))
+    suspended_page = page(member_client(app, suspended).get(url))
+    assert "Nouveau sujet" in suspended_page and "Modifier le label" not in suspended_page
 
 
 def test_pages_are_the_same_without_the_cache(app, client):
