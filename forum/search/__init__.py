@@ -82,6 +82,8 @@ def init_app(app: Flask) -> None:
     if name == "postgres" and not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         raise ValueError("SEARCH_BACKEND=postgres needs a PostgreSQL DATABASE_URL")
 
+    app.extensions["search_batcher"] = _Batcher()
+
     @app.after_request
     def _apply_index_queue(response: Response) -> Response:
         if not app.config.get("SEARCH_SYNC_AFTER_REQUEST"):
@@ -92,7 +94,7 @@ def init_app(app: Flask) -> None:
         if app.testing:
             apply_pending()
         elif delay > 0:
-            _batcher.schedule(app, delay)
+            batcher(app).schedule(app, delay)
         else:
             response.call_on_close(lambda: _apply_in_context(app))
         return response
@@ -101,6 +103,12 @@ def init_app(app: Flask) -> None:
 def _apply_in_context(app: Flask) -> None:
     with app.app_context():
         apply_pending()
+
+
+def batcher(app: Flask) -> _Batcher:
+    """The app's batcher. One per app, not per process: a run waiting for one app (its database,
+    its index directory) must not stand for another app's writes (tests build an app per test)."""
+    return app.extensions["search_batcher"]
 
 
 class _Batcher:
@@ -127,8 +135,6 @@ class _Batcher:
             self._scheduled = False  # writes from now on schedule the next run
         _apply_in_context(app)
 
-
-_batcher = _Batcher()
 
 
 def status() -> dict:

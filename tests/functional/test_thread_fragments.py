@@ -171,3 +171,37 @@ def test_the_shared_reply_form_has_each_members_token_and_a_fresh_submission_key
     response = second.post(f"/t/{thread.id}/repondre", data={**forms[2], "body": "Merci, cela fonctionne."})
     assert response.status_code == 302
     assert "Merci, cela fonctionne." in get(second, f"/t/{thread.id}")
+
+
+def test_one_blank_reply_form_serves_every_open_thread_with_its_own_addresses(app):
+    board = make_board()
+    first, second = make_thread(board, title="Premier sujet"), make_thread(board, title="Second sujet")
+    client = app.test_client()
+    log_in(client, make_user())
+    get(client, f"/t/{first.id}")
+    with app.app_context():
+        kept = {key for key in cache.cache._cache if key.startswith("reply-form")}
+    html = get(client, f"/t/{second.id}")
+    with app.app_context():
+        assert {key for key in cache.cache._cache if key.startswith("reply-form")} == kept != set()
+    form = html[html.index('<section class="reply"'):]
+    assert f'action="/t/{second.id}/repondre"' in form and f"/sujet/{second.id}" in form
+    assert f"/t/{first.id}/" not in form and "<!--h:" not in form
+    response = client.post(f"/t/{second.id}/repondre", data={"body": "Réponse au second sujet."})
+    assert response.status_code == 302
+    assert "Réponse au second sujet." in get(client, f"/t/{second.id}")
+
+
+def test_a_locked_thread_shows_its_notice_to_a_member_and_the_form_to_its_moderator(app):
+    board = make_board()
+    thread = make_thread(board)
+    thread.locked = True
+    moderator = make_user(role="moderator")
+    db.session.commit()
+    member_page, moderator_page = app.test_client(), app.test_client()
+    log_in(member_page, make_user()), log_in(moderator_page, moderator)
+    get(moderator_page, f"/t/{make_thread(board).id}")  # the shared blank form is kept
+    reply = get(member_page, f"/t/{thread.id}").split('<section class="reply"')[1]
+    assert "Ce sujet est verrouillé" in reply and f"/t/{thread.id}/repondre" not in reply
+    reply = get(moderator_page, f"/t/{thread.id}").split('<section class="reply"')[1]
+    assert f'action="/t/{thread.id}/repondre"' in reply and "verrouillé" not in reply
