@@ -13,7 +13,8 @@ Usage (from the repository root, with the virtualenv):
 DIR holds forum.sqlite3 (an instance kept by `python -m bench --no-load --keep` or bench.ceiling
 --keep) and, when it has one, search-index/ (otherwise the copy is indexed first). Both are copied
 to a temporary folder, so runs never change it. `--profile ENDPOINT` prints cProfile's top 40
-(cumulative) for that endpoint's requests (PAGE_CPU_SORT, PAGE_CPU_TOP as in bench.page_cpu).
+(cumulative) for that endpoint's requests, `--profile tout` for all of them (PAGE_CPU_SORT,
+PAGE_CPU_TOP as in bench.page_cpu).
 """
 from __future__ import annotations
 
@@ -93,7 +94,7 @@ def main() -> None:
             name = rng.choices(names, weights)[0]
             member = members[n % 2]
             method, path, form = _action(name, plan, rng, member, n + 200)
-            profiling = profiler is not None and name == args.profile
+            profiling = profiler is not None and args.profile in (name, "tout")
             if profiling:
                 profiler.enable()
             started = time.thread_time()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text
 
 from forum.extensions import db
 from forum.models import Board, SoftwareUse, StatusChange, Thread, ThreadFollow, ThreadRead, User, Vote
@@ -64,11 +64,18 @@ def _followed_requests(user: User) -> list[FollowedRequest]:
     voted = select(Vote.thread_id).where(Vote.user_id == user.id)
     changed = (select(func.max(StatusChange.created_at)).where(StatusChange.thread_id == Thread.id)
                .correlate(Thread).scalar_subquery())
+    # The five are chosen on the threads' own columns first, then loaded with what Thread joins:
+    # joining boards, authors and structures for every followed request before sorting cost a
+    # member who follows thousands of threads ~8 ms per home page.
+    changed_at = changed.label("changed_at")
+    latest = (select(Thread.id, changed_at, func.coalesce(changed_at, Thread.created_at).label("moved_at"))
+              .where(Thread.kind == "request", Thread.deleted_at.is_(None),
+                     or_(Thread.id.in_(followed), Thread.id.in_(voted)))
+              .order_by(text("moved_at DESC"), Thread.id.desc())
+              .limit(HOME_LIST_LIMIT).subquery())
     rows = db.session.execute(
-        select(Thread, changed)
-        .where(Thread.kind == "request", Thread.deleted_at.is_(None),
-               or_(Thread.id.in_(followed), Thread.id.in_(voted)))
-        .order_by(func.coalesce(changed, Thread.created_at).desc(), Thread.id.desc()).limit(HOME_LIST_LIMIT))
+        select(Thread, latest.c.changed_at).join(latest, latest.c.id == Thread.id)
+        .order_by(latest.c.moved_at.desc(), Thread.id.desc()))
     return [FollowedRequest(thread, changed_at) for thread, changed_at in rows]
 
 

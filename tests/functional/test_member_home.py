@@ -78,6 +78,21 @@ def test_followed_and_voted_requests_show_status_and_change_date(client, login):
     assert "Demande que je ne suis pas" not in section
 
 
+def test_the_five_requests_that_moved_last_are_listed_latest_change_first(client, login):
+    board = make_board()
+    member, moderator = make_user(uses=[board]), make_user(role="moderator")
+    requests = []
+    for n in range(7):
+        requests.append(make_request(board, title=f"Demande suivie {n}"))
+        make_vote(requests[-1], member)
+    statuses.set_status(moderator, requests[0], "a_l_etude", note="Nous regardons.")  # the oldest moves last
+    section = home_of(client, login, member).split('id="mes-demandes"')[1].split('id="tous-les-forums"')[0]
+    listed = [f"Demande suivie {n}" for n in range(7) if f"Demande suivie {n}" in section]
+    assert listed == ["Demande suivie 0", "Demande suivie 3", "Demande suivie 4", "Demande suivie 5",
+                      "Demande suivie 6"]
+    assert section.index("Demande suivie 0") < section.index("Demande suivie 6") < section.index("Demande suivie 3")
+
+
 def test_unread_notifications_count_links_to_the_notifications(client, login):
     board = make_board()
     member = make_user(uses=[board])
