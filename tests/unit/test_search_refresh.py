@@ -83,3 +83,29 @@ def test_a_reply_outside_tests_is_indexed_by_the_worker_batch(app, client, login
     results = search.query("zygomatique")
     assert not results.degraded, results.notices
     assert [hit.thread.id for hit in results.hits] == [thread.id]
+
+
+def test_a_batch_waiting_for_another_app_does_not_hold_back_this_ones(app, tmp_path):
+    """Each app has its own batcher: a run scheduled for another app (its own database and index, as
+    the apps of two tests in one process) neither swallows this app's schedule nor applies its tasks."""
+    from sqlalchemy import func, select
+
+    from forum.models import IndexTask
+    from tests.conftest import _config_dict, make_app
+
+    other = make_app({**_config_dict(), "DATABASE_URL": f"sqlite:///{tmp_path / 'other.sqlite3'}",
+                      "SEARCH_INDEX_DIR": str(tmp_path / "other-index")})
+    with other.app_context():
+        db.create_all()
+    board = make_board()
+    db.session.commit()
+    search.reindex()
+    search.batcher(other).schedule(other, 3.0)  # still waiting while this app writes
+    make_thread(board, title="Agenda partagé entre les sites")
+    db.session.commit()
+    search.batcher(app).schedule(app, 0.1)
+    deadline = time.monotonic() + 2
+    while db.session.scalar(select(func.count()).select_from(IndexTask)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert db.session.scalar(select(func.count()).select_from(IndexTask)) == 0
+    assert search.query("agenda").total == 1
