@@ -28,8 +28,11 @@ import re
 import shutil
 import statistics
 import tempfile
+import threading
 import time
 from pathlib import Path
+
+from sqlalchemy import event
 
 from bench.common import generate_dataset
 from bench.page_cpu import _app, _copy_instance
@@ -65,6 +68,7 @@ def main() -> None:
     parser.add_argument("--scale", default="medium", help="jeu de données des recherches (celui de l'instance)")
     parser.add_argument("--profile", metavar="ENDPOINT")
     parser.add_argument("--seed", type=int, default=9)
+    parser.add_argument("--profile-out", type=Path, metavar="FICHIER", help="avec --profile : les statistiques brutes (pstats)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="mix-cpu-") as tmp:
         folder = Path(tmp)
@@ -73,6 +77,7 @@ def main() -> None:
             shutil.copytree(args.instance / "search-index", folder / "search-index")
         os.environ["SEARCH_APPLY_DELAY"] = "5"
         app = _app(database, folder)
+        from forum.extensions import db
         env = {"DATABASE_URL": f"sqlite:///{database}", "SEARCH_INDEX_DIR": str(folder / "search-index"),
                "SECRET_KEY": "page-cpu-secret", "RATELIMIT_ENABLED": "false"}
         if not (folder / "search-index").is_dir():
@@ -87,6 +92,10 @@ def main() -> None:
             method, path, form = _action(rng.choices(names, weights)[0], plan, rng, members[n % 2], n)
             _send(members[n % 2], method, path, form)
         samples: dict[str, list[float]] = {name: [] for name in names}
+        sql = dict.fromkeys(names, 0)
+        statements = [0]
+        with app.app_context():  # every statement the requests run (the batch thread's apart)
+            event.listen(db.engine, "before_cursor_execute", lambda *_: _count(statements))
         errors = dict.fromkeys(names, 0)
         profiler = cProfile.Profile() if args.profile else None
         process_before = time.process_time()
@@ -97,29 +106,39 @@ def main() -> None:
             profiling = profiler is not None and args.profile in (name, "tout")
             if profiling:
                 profiler.enable()
-            started = time.thread_time()
+            started, statements_before = time.thread_time(), statements[0]
             status = _send(member, method, path, form)
             samples[name].append((time.thread_time() - started) * 1000)
+            sql[name] += statements[0] - statements_before
             if profiling:
                 profiler.disable()
             if status not in ((200, 204) if method == "GET" else (302, 303)):
                 errors[name] += 1
         process_ms = (time.process_time() - process_before) * 1000
         if profiler is not None:
+            if args.profile_out:
+                profiler.dump_stats(args.profile_out)
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("PAGE_CPU_SORT", "cumulative")) \
                 .print_stats(int(os.environ.get("PAGE_CPU_TOP", "40")))
             print(out.getvalue())
-        _report(samples, errors, process_ms, args.requests)
+        _report(samples, errors, sql, process_ms, args.requests)
 
 
-def _report(samples: dict[str, list[float]], errors: dict[str, int], process_ms: float, requests: int) -> None:
+def _count(statements: list[int]) -> None:
+    if threading.current_thread() is threading.main_thread():
+        statements[0] += 1
+
+
+def _report(samples: dict[str, list[float]], errors: dict[str, int], sql: dict[str, int], process_ms: float,
+            requests: int) -> None:
     requests_ms = sum(sum(values) for values in samples.values())
-    print(f"{'endpoint':<14} {'requêtes':>9} {'médiane ms':>11} {'moyenne ms':>11} {'part du CPU':>12} {'erreurs':>8}")
+    print(f"{'endpoint':<14} {'requêtes':>9} {'médiane ms':>11} {'moyenne ms':>11} {'part du CPU':>12} {'erreurs':>8}"
+          f" {'SQL/req':>8}")
     for name, values in sorted(samples.items(), key=lambda item: -sum(item[1])):
         if values:
             print(f"{name:<14} {len(values):>9} {statistics.median(values):>11.2f} {statistics.fmean(values):>11.2f} "
-                  f"{100 * sum(values) / process_ms:>11.1f} % {errors[name]:>8}")
+                  f"{100 * sum(values) / process_ms:>11.1f} % {errors[name]:>8} {sql[name] / len(values):>8.1f}")
     background = process_ms - requests_ms
     print(f"{'(hors requête)':<14} {'':>9} {'':>11} {'':>11} {100 * background / process_ms:>11.1f} %"
           "   index appliqué par lots, ramasse-miettes des autres fils")
