@@ -130,13 +130,14 @@ class Toggle:
     can_vote: bool = False
 
 
-def toggles(user: User | None, threads: list[Thread]) -> dict[int, Toggle]:
+def toggles(user: User | None, threads: list[Thread], mine: dict[int, str] | None = None) -> dict[int, Toggle]:
     """{thread_id: Toggle} for the requests among `threads`: the member's votes in one query,
-    whatever the number of rows. No toggle where vote_refusal says no: visitors, closed requests,
-    members who must declare the software first, the editor's representatives on their own software
-    (the policy's VOTE rule)."""
+    whatever the number of rows (none when the page read them already: `mine`). No toggle where
+    vote_refusal says no: visitors, closed requests, members who must declare the software first,
+    the editor's representatives on their own software (the policy's VOTE rule)."""
     requests = [thread for thread in threads if thread.kind == "request"]
-    mine = votes_of(user, [thread.id for thread in requests])
+    if mine is None:
+        mine = votes_of(user, [thread.id for thread in requests])
     member = user if user is not None and user.is_authenticated else None
     by_board: dict[int, bool] = {}  # what vote_refusal asks of the member and the board, once per board
 

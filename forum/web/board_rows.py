@@ -76,13 +76,13 @@ def _render(board: Board, view: BoardView, tabs: dict[str, str]) -> BoardContent
 
 def filled(content: BoardContent, board: Board, member: User | None) -> Markup:
     """The content for this viewer: their follow control, unread markers and vote toggles."""
-    reader = reads.board_reader(member, board, content.threads) if member else None
+    reader = reads.board_reader(member, board, content.threads, [row.id for row in content.requests]) if member else None
     new_replies = reader.new_replies(content.threads) if reader else {}
     threads = {thread.id: thread for thread in content.threads}
     badge = get_template_attribute("boards/_holes.html", "new_replies")
     follow = get_template_attribute("_macros/follow.html", "follow_control")
     return fill(
         content.html,
-        vote=vote_filler(member, board, content.requests, "liste", here_path()),
+        vote=vote_filler(member, board, content.requests, "liste", here_path(), reader.votes if reader else None),
         new=lambda thread_id: badge(threads[thread_id], new_replies[thread_id]) if thread_id in new_replies else "",
         follow=lambda _: follow(board_follow_control(board, reader.level)) if reader else "")

@@ -17,13 +17,14 @@ from forum.web.listed import ListedRequest
 
 
 def vote_filler(member, board, requests: Iterable[ListedRequest], view: str,
-                next_path: str | None) -> Callable[[int], str]:
+                next_path: str | None, mine: dict[int, str] | None = None) -> Callable[[int], str]:
     """Fills the vote holes of a list: the member's votes on its requests in one query (none for a
-    visitor), each toggle from the one template every list uses (requests/_vote_toggle.html)."""
+    visitor, nor when the page read them with something else: `mine`), each toggle from the one
+    template every list uses (requests/_vote_toggle.html)."""
     rows = {request.id: request for request in requests}
     for row in rows.values():
         row.board = board  # a copy of its own: each request unpickles the entry (or rendered it)
-    toggles = votes.toggles(member, list(rows.values())) if rows else {}
+    toggles = votes.toggles(member, list(rows.values()), mine) if rows else {}
     toggle = get_template_attribute("requests/_vote_toggle.html", "vote_toggle")
     token = generate_csrf() if any(state.can_vote for state in toggles.values()) else None
     flashed: dict[str, list[str]] = {}

@@ -257,3 +257,24 @@ def _statements_on(worker, url: str) -> tuple[int, str]:
             event.remove(db.engine, "before_cursor_execute", listener)
             db.session.remove()
     return len(counter), html
+
+
+def test_a_members_marks_on_a_board_page_come_in_one_statement(app, count_queries):
+    board = make_board()
+    voted, unvoted = make_request(board, title="Export des rendez-vous"), make_request(board, title="Mode sombre")
+    read = make_thread(board, title="Lecture de la carte Vitale")
+    make_post(read)
+    member = make_user(uses=[board])
+    make_vote(voted, member, "bloquant")
+    follows.set_board_level(member, board, "watching")
+    db.session.commit()
+    client = member_client(app, member)
+    page(client.get(f"/t/{read.id}"))
+    make_post(read)
+    db.session.commit()
+    url = f"/b/{board.slug}/"
+    page(member_client(app, make_user(uses=[board])).get(url))  # the rows are kept by another member's view
+    served, html = statements(client, count_queries, url)
+    assert "✓ Voté" in row_of(html, voted.id) and "✓ Voté" not in row_of(html, unvoted.id)
+    assert "1 nouvelle" in html and "Niveau choisi par vous" in html
+    assert served == 3  # the board (with the site's version), the member, their marks: vote, reading, follow

@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 
-from sqlalchemy import Select, bindparam, case, func, select
+from sqlalchemy import CompoundSelect, Select, bindparam, case, func, literal, null, select, union_all
 from sqlalchemy.orm import aliased
 
 from forum.db_upsert import upsert_insert
 from forum.extensions import db
-from forum.models import Board, BoardFollow, Draft, Post, Thread, ThreadFollow, ThreadRead, User
+from forum.models import Board, BoardFollow, Draft, Post, Thread, ThreadFollow, ThreadRead, User, Vote
 from forum.models._time import utcnow
 from forum.services.drafts import place_key
 from forum.services.notify import inbox
@@ -37,11 +37,12 @@ class ThreadReader:
 
 @dataclass(frozen=True)
 class BoardReader:
-    """A logged-in member on a board page: their level on the board and, per listed thread they
-    have opened, how many visible replies they had seen."""
+    """A logged-in member on a board page: their level on the board, per listed thread they have
+    opened how many visible replies they had seen, and their votes on the listed requests."""
 
     level: str
     seen: dict[int, int] = field(default_factory=dict)
+    votes: dict[int, str] = field(default_factory=dict)  # request id -> importance
 
     def new_replies(self, threads: list[Thread]) -> dict[int, int]:
         """thread id -> replies since the member last read it (only threads with at least one)."""
@@ -88,21 +89,35 @@ def thread_reader(user: User, thread: Thread, per_page: int) -> ThreadReader:
 
 
 @cache
-def _board_statement() -> Select:
-    """board_reader's statement, built once."""
-    return (select(BoardFollow.level, ThreadRead.thread_id, ThreadRead.seen_reply_count)
-            .select_from(User).where(User.id == bindparam("user_id"))
-            .outerjoin(BoardFollow, (BoardFollow.user_id == User.id) & (BoardFollow.board_id == bindparam("board_id")))
-            .outerjoin(ThreadRead, (ThreadRead.user_id == User.id)
-                       & ThreadRead.thread_id.in_(bindparam("thread_ids", expanding=True))))
+def _board_statement() -> CompoundSelect:
+    """board_reader's statement, built once: the member's follow level on the board, their read
+    positions on the listed threads and their votes on the listed requests, one row each, told
+    apart by the first column."""
+    user_id = bindparam("user_id")
+    level = (select(literal("level"), null(), null(), BoardFollow.level)
+             .where(BoardFollow.user_id == user_id, BoardFollow.board_id == bindparam("board_id")))
+    seen = (select(literal("seen"), ThreadRead.thread_id, ThreadRead.seen_reply_count, null())
+            .where(ThreadRead.user_id == user_id, ThreadRead.thread_id.in_(bindparam("thread_ids", expanding=True))))
+    voted = (select(literal("vote"), Vote.thread_id, null(), Vote.importance)
+             .where(Vote.user_id == user_id, Vote.thread_id.in_(bindparam("request_ids", expanding=True))))
+    return union_all(level, seen, voted)
 
 
-def board_reader(user: User, board: Board, threads: list[Thread]) -> BoardReader:
-    """The member's level on `board` and their read positions on the listed threads: one statement."""
+def board_reader(user: User, board: Board, threads: list[Thread], request_ids: list[int] = ()) -> BoardReader:
+    """The member's level on `board`, their read positions on the listed threads and their votes
+    on the listed requests `request_ids` (votes.toggles takes them): one statement."""
     rows = db.session.execute(_board_statement(), {
-        "user_id": user.id, "board_id": board.id, "thread_ids": [thread.id for thread in threads]}).all()
-    level = (rows[0][0] if rows else None) or "normal"
-    return BoardReader(level, {thread_id: seen for _, thread_id, seen in rows if thread_id is not None})
+        "user_id": user.id, "board_id": board.id, "thread_ids": [thread.id for thread in threads],
+        "request_ids": list(request_ids)}).all()
+    level, seen, votes = "normal", {}, {}
+    for what, thread_id, count, text in rows:
+        if what == "level":
+            level = text or "normal"
+        elif what == "seen":
+            seen[thread_id] = count
+        else:
+            votes[thread_id] = text
+    return BoardReader(level, seen, votes)
 
 
 def mark_read(user: User, thread: Thread, last_post_id_shown: int, known: ThreadReader | None = None) -> bool:
