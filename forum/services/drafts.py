@@ -25,9 +25,14 @@ def place_key(place: Place) -> str:
     return _key(place)["place"]
 
 
+def reply_place(thread_id: int) -> str:
+    """place_key of a reply to the thread `thread_id`, without the Thread."""
+    return f"t{thread_id}"
+
+
 def _key(place: Place) -> dict:
     if isinstance(place, Thread):
-        return {"place": f"t{place.id}", "thread_id": place.id, "board_id": None}
+        return {"place": reply_place(place.id), "thread_id": place.id, "board_id": None}
     return {"place": f"b{place.id}", "thread_id": None, "board_id": place.id}
 
 

@@ -113,12 +113,14 @@ def _thread_by_id():
             .where(Thread.id == bindparam("thread_id")))
 
 
-def get_thread_or_merge_target(thread_id: int, viewer: User | None) -> Thread:
+def get_thread_or_merge_target(thread_id: int, viewer: User | None,
+                               loaded: tuple[Thread, int] | None = None) -> Thread:
     """As get_thread, except that a thread merged into another (moderation.merge_threads) is a
     pointer: its target is returned (a merged request keeps its page). The caller redirects when
     the id differs. Holding `thread` keeps it in the session, so get_thread costs no extra query.
-    The site's global version comes with the row (content_versions: read before the posts)."""
-    row = db.session.execute(_thread_by_id(), {"thread_id": thread_id}).first()
+    The site's global version comes with the row (content_versions: read before the posts);
+    `loaded` is that row when the page read it with something else (reads.thread_with_reader)."""
+    row = loaded or db.session.execute(_thread_by_id(), {"thread_id": thread_id}).first()
     thread = row[0] if row else None
     if row:
         remember_global_version(row[1])

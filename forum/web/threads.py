@@ -148,14 +148,17 @@ def _show_submitted(done: AlreadySubmitted):
 @bp.get("/t/<int:thread_id>")
 @bp.get("/t/<int:thread_id>/<slug>")
 def show(thread_id: int, slug: str | None = None):
-    thread = reading.get_thread_or_merge_target(thread_id, current_member())
+    member = current_member()
+    # A member's page reads the thread and where they are in it in one statement.
+    with_reader = reads.thread_with_reader(thread_id, member, current_app.config["POSTS_PER_PAGE"]) if member else None
+    thread = reading.get_thread_or_merge_target(thread_id, member, with_reader[:2] if with_reader else None)
     if thread.id != thread_id:  # merged into another thread: its address leads to the target
         return redirect(thread_url(thread))
     if slug is not None and slug != thread.slug:
         args = {k: v for k, v in request.args.items() if k in ("page",)}
         return redirect(url_for("threads.show", thread_id=thread.id, slug=thread.slug, **args), 301)
-    page, member = page_arg(), current_member()
-    reader = reads.thread_reader(member, thread, current_app.config["POSTS_PER_PAGE"]) if member else None
+    page = page_arg()
+    reader = with_reader[2] if with_reader else None
     if reader and reader.first_unread_page and "page" not in request.args:  # a returning reader: the news
         page = reader.first_unread_page
     draft = _reply_draft(member, thread) if reader and reader.has_reply_draft else None

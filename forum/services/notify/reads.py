@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from sqlalchemy import CompoundSelect, Select, bindparam, case, func, literal, null, select, union_all
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, lazyload
 
 from forum.db_upsert import upsert_insert
 from forum.extensions import db
 from forum.models import Board, BoardFollow, Draft, Post, Thread, ThreadFollow, ThreadRead, User, Vote
 from forum.models._time import utcnow
-from forum.services.drafts import place_key
+from forum.services.content_versions import global_version_column
+from forum.services.drafts import reply_place
 from forum.services.notify import inbox
 from forum.services.notify.follows import ThreadLevel, effective_level
 
@@ -55,10 +56,12 @@ def _replies(thread_id: int):
 
 
 @cache
-def _reader_statement() -> Select:
-    """thread_reader's statement, built once (building it costs more than running it)."""
-    user_id, thread_id, board_id = bindparam("user_id"), bindparam("thread_id"), bindparam("board_id")
-    news = ThreadRead.seen_reply_count < bindparam("reply_count")
+def _thread_and_reader_statement() -> Select:
+    """thread_with_reader's statement, built once (building it costs more than running it): the
+    thread by id (without its author: it is in the shared posts) with the site's version, then the
+    member's follow levels, read position, first unread reply and its place, and draft."""
+    user_id, thread_id = bindparam("user_id"), bindparam("thread_id")
+    news = ThreadRead.seen_reply_count < Thread.reply_count
     unread, earlier = aliased(Post, name="unread_posts"), aliased(Post, name="earlier_posts")
     first = (select(func.min(unread.id))
              .where(unread.thread_id == thread_id, unread.is_first.is_(False), unread.deleted_at.is_(None),
@@ -68,24 +71,29 @@ def _reader_statement() -> Select:
     before = (select(func.count(earlier.id))
               .where(earlier.thread_id == thread_id, earlier.is_first.is_(False), earlier.id <= first)
               .correlate(ThreadRead).scalar_subquery())
-    return (select(ThreadFollow.level, ThreadFollow.reason, BoardFollow.level, ThreadRead.last_read_post_id,
-                   ThreadRead.seen_reply_count, case((news, first)), case((news, before)), Draft.id)
-            .select_from(User).where(User.id == user_id)
-            .outerjoin(Draft, (Draft.user_id == User.id) & (Draft.place == bindparam("draft_place")))
-            .outerjoin(ThreadFollow, (ThreadFollow.user_id == User.id) & (ThreadFollow.thread_id == thread_id))
-            .outerjoin(BoardFollow, (BoardFollow.user_id == User.id) & (BoardFollow.board_id == board_id))
-            .outerjoin(ThreadRead, (ThreadRead.user_id == User.id) & (ThreadRead.thread_id == thread_id)))
+    return (select(Thread, global_version_column(), ThreadFollow.level, ThreadFollow.reason, BoardFollow.level,
+                   ThreadRead.last_read_post_id, ThreadRead.seen_reply_count, case((news, first)),
+                   case((news, before)), Draft.id)
+            .select_from(Thread).options(lazyload(Thread.author)).where(Thread.id == thread_id)
+            .outerjoin(Draft, (Draft.user_id == user_id) & (Draft.place == bindparam("draft_place")))
+            .outerjoin(ThreadFollow, (ThreadFollow.user_id == user_id) & (ThreadFollow.thread_id == Thread.id))
+            .outerjoin(BoardFollow, (BoardFollow.user_id == user_id) & (BoardFollow.board_id == Thread.board_id))
+            .outerjoin(ThreadRead, (ThreadRead.user_id == user_id) & (ThreadRead.thread_id == Thread.id)))
 
 
-def thread_reader(user: User, thread: Thread, per_page: int) -> ThreadReader:
-    """The member's follow level, read position and, when replies arrived since their last visit,
-    the first unread one and its page: one statement (the unread lookups run only then)."""
-    own, reason, board_level, last_read, seen, first_id, position, draft_id = db.session.execute(
-        _reader_statement(), {"user_id": user.id, "thread_id": thread.id, "board_id": thread.board_id,
-                              "reply_count": thread.reply_count, "draft_place": place_key(thread)}).one()
+def thread_with_reader(thread_id: int, user: User, per_page: int) -> tuple[Thread, int, ThreadReader] | None:
+    """The thread `thread_id` (deleted or merged ones too: reading.get_thread_or_merge_target decides),
+    the site's global version, and the member's follow level, read position and, when replies
+    arrived since their last visit, the first unread one and its page: one statement for a member's
+    thread page (the unread lookups run only then). None when there is no such thread."""
+    row = db.session.execute(_thread_and_reader_statement(), {
+        "user_id": user.id, "thread_id": thread_id, "draft_place": reply_place(thread_id)}).first()
+    if row is None:
+        return None
+    thread, version, own, reason, board_level, last_read, seen, first_id, position, draft_id = row
     page = max(1, -(-position // per_page)) if first_id is not None and position else None
-    return ThreadReader(effective_level(own, reason, board_level), last_read, seen or 0,
-                        first_id if page else None, page, draft_id is not None)
+    return thread, version, ThreadReader(effective_level(own, reason, board_level), last_read, seen or 0,
+                                         first_id if page else None, page, draft_id is not None)
 
 
 @cache
