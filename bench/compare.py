@@ -92,7 +92,7 @@ class Side:
                 method, path, form = _action(rng.choices(names, weights)[0], self.plan, rng, client, sent)
                 status, _ = client.send(method, path, form)
                 sent += 1
-                failed += not (status == 200 if method == "GET" else status in (302, 303))
+                failed += not (status in (200, 204) if method == "GET" else status in (302, 303))  # 204: no suggestion
             if record:
                 with lock:
                     self.requests += sent
