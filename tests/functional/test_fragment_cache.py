@@ -28,6 +28,20 @@ def member_client(app, user):
     return client
 
 
+def watcher_with_news(app, board, member):
+    """`member` watches `board` and has read a thread of it, which has got one reply since: their
+    client, logged in."""
+    thread = make_thread(board, title="Lecture de la carte Vitale")
+    make_post(thread)
+    follows.set_board_level(member, board, "watching")
+    db.session.commit()
+    client = member_client(app, member)
+    page(client.get(f"/t/{thread.id}"))
+    make_post(thread)
+    db.session.commit()
+    return client
+
+
 def row_of(html: str, thread_id: int) -> str:
     start = html.index(f'id="demande-{thread_id}"')
     ends = [i for i in (html.find("</tr>", start), html.find("</li>", start)) if i != -1]
@@ -98,15 +112,8 @@ def test_only_my_votes_is_never_shared(app):
 
 def test_unread_markers_and_follow_level_are_the_members_own(app, client):
     board = make_board()
-    thread = make_thread(board, title="Lecture de la carte Vitale")
-    make_post(thread)
-    reader, other = make_user(), make_user()
-    follows.set_board_level(reader, board, "watching")
-    db.session.commit()
-    reader_client = member_client(app, reader)
-    page(reader_client.get(f"/t/{thread.id}"))
-    make_post(thread)
-    db.session.commit()
+    other = make_user()
+    reader_client = watcher_with_news(app, board, make_user())
     url = f"/b/{board.slug}/"
     reader_html = page(reader_client.get(url))
     other_html = page(member_client(app, other).get(url))
@@ -262,16 +269,9 @@ def _statements_on(worker, url: str) -> tuple[int, str]:
 def test_a_members_marks_on_a_board_page_come_in_one_statement(app, count_queries):
     board = make_board()
     voted, unvoted = make_request(board, title="Export des rendez-vous"), make_request(board, title="Mode sombre")
-    read = make_thread(board, title="Lecture de la carte Vitale")
-    make_post(read)
     member = make_user(uses=[board])
     make_vote(voted, member, "bloquant")
-    follows.set_board_level(member, board, "watching")
-    db.session.commit()
-    client = member_client(app, member)
-    page(client.get(f"/t/{read.id}"))
-    make_post(read)
-    db.session.commit()
+    client = watcher_with_news(app, board, member)
     url = f"/b/{board.slug}/"
     page(member_client(app, make_user(uses=[board])).get(url))  # the rows are kept by another member's view
     served, html = statements(client, count_queries, url)
