@@ -106,9 +106,10 @@ def chosen_merge_target(thread_id: int | None, requests_only: bool = False) -> T
 
 
 @cache
-def _thread_by_id():
-    """get_thread_or_merge_target's statement, built once (building it costs more than running it)."""
-    # Its author is in the shared posts (forum/web/thread_posts.py), not needed around them.
+def thread_page_statement():
+    """How a thread page loads its thread (bind `thread_id`): with the site's global version, without
+    its author (in the shared posts, forum/web/thread_posts.py). Built once (building it costs more
+    than running it); reads.thread_with_reader adds a member's columns to it."""
     return (select(Thread, global_version_column()).options(lazyload(Thread.author))
             .where(Thread.id == bindparam("thread_id")))
 
@@ -120,7 +121,7 @@ def get_thread_or_merge_target(thread_id: int, viewer: User | None,
     the id differs. Holding `thread` keeps it in the session, so get_thread costs no extra query.
     The site's global version comes with the row (content_versions: read before the posts);
     `loaded` is that row when the page read it with something else (reads.thread_with_reader)."""
-    row = loaded or db.session.execute(_thread_by_id(), {"thread_id": thread_id}).first()
+    row = loaded or db.session.execute(thread_page_statement(), {"thread_id": thread_id}).first()
     thread = row[0] if row else None
     if row:
         remember_global_version(row[1])

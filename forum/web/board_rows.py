@@ -20,8 +20,8 @@ from forum.web.paths import here_path
 from forum.web.reader import board_follow_control
 from forum.web.vote_holes import prerender, vote_filler
 
-# Query strings longer than this are rendered without being kept (content_key) (nobody shares such links; a
-# crawler inventing arguments must not fill the cache).
+# Query strings longer than this are rendered without being kept (content_key): nobody shares such links,
+# and a crawler inventing arguments must not fill the cache.
 MAX_CACHED_QUERY = 200
 
 

@@ -10,16 +10,16 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from sqlalchemy import CompoundSelect, Select, bindparam, case, func, literal, null, select, union_all
-from sqlalchemy.orm import aliased, lazyload
+from sqlalchemy.orm import aliased
 
 from forum.db_upsert import upsert_insert
 from forum.extensions import db
 from forum.models import Board, BoardFollow, Draft, Post, Thread, ThreadFollow, ThreadRead, User, Vote
 from forum.models._time import utcnow
-from forum.services.content_versions import global_version_column
 from forum.services.drafts import reply_place
 from forum.services.notify import inbox
 from forum.services.notify.follows import ThreadLevel, effective_level
+from forum.services.reading import thread_page_statement
 
 
 @dataclass(frozen=True)
@@ -58,8 +58,8 @@ def _replies(thread_id: int):
 @cache
 def _thread_and_reader_statement() -> Select:
     """thread_with_reader's statement, built once (building it costs more than running it): the
-    thread by id (without its author: it is in the shared posts) with the site's version, then the
-    member's follow levels, read position, first unread reply and its place, and draft."""
+    thread as a thread page loads it (reading.thread_page_statement), then the member's follow
+    levels, read position, first unread reply and its place, and draft."""
     user_id, thread_id = bindparam("user_id"), bindparam("thread_id")
     news = ThreadRead.seen_reply_count < Thread.reply_count
     unread, earlier = aliased(Post, name="unread_posts"), aliased(Post, name="earlier_posts")
@@ -71,10 +71,10 @@ def _thread_and_reader_statement() -> Select:
     before = (select(func.count(earlier.id))
               .where(earlier.thread_id == thread_id, earlier.is_first.is_(False), earlier.id <= first)
               .correlate(ThreadRead).scalar_subquery())
-    return (select(Thread, global_version_column(), ThreadFollow.level, ThreadFollow.reason, BoardFollow.level,
-                   ThreadRead.last_read_post_id, ThreadRead.seen_reply_count, case((news, first)),
-                   case((news, before)), Draft.id)
-            .select_from(Thread).options(lazyload(Thread.author)).where(Thread.id == thread_id)
+    return (thread_page_statement()
+            .add_columns(ThreadFollow.level, ThreadFollow.reason, BoardFollow.level, ThreadRead.last_read_post_id,
+                         ThreadRead.seen_reply_count, case((news, first)), case((news, before)), Draft.id)
+            .select_from(Thread)
             .outerjoin(Draft, (Draft.user_id == user_id) & (Draft.place == bindparam("draft_place")))
             .outerjoin(ThreadFollow, (ThreadFollow.user_id == user_id) & (ThreadFollow.thread_id == Thread.id))
             .outerjoin(BoardFollow, (BoardFollow.user_id == user_id) & (BoardFollow.board_id == Thread.board_id))
