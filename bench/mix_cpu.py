@@ -70,6 +70,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=9)
     parser.add_argument("--profile-out", type=Path, metavar="FICHIER", help="avec --profile : les statistiques brutes (pstats)")
     args = parser.parse_args()
+    known = {name for name, _ in MIXES[args.mix]} | {"tout"}
+    if args.profile and args.profile not in known:
+        parser.error(f"--profile : un de {', '.join(sorted(known))}")
     with tempfile.TemporaryDirectory(prefix="mix-cpu-") as tmp:
         folder = Path(tmp)
         database = _copy_instance(args.instance, folder)

@@ -23,7 +23,7 @@ def create_app(config: Mapping[str, Any] | type | None = None) -> Flask:
     _configure(app, config)
 
     from forum import extensions, search
-    from forum.cli import register_cli
+    from forum.cli import migrations, register_cli
     from forum.services import content_versions
     from forum.services.notify import deferred
     from forum.web import register_blueprints
@@ -33,7 +33,7 @@ def create_app(config: Mapping[str, Any] | type | None = None) -> Flask:
     from forum.web.security import register_security
 
     extensions.db.init_app(app)
-    extensions.migrate.init_app(app, extensions.db, directory=str(Path(app.root_path).parent / "migrations"))
+    migrations.bind(app, extensions.db, directory=str(Path(app.root_path).parent / "migrations"))
     extensions.login_manager.init_app(app)
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)

@@ -8,10 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-
 from forum.export import csv_writer, xlsx_writer
 from forum.export.safety import neutralise
 from forum.services.editor_record import EditorFigures
@@ -71,6 +67,10 @@ def write_csv(rows: list[EditorFigures]) -> bytes:
 
 
 def write_xlsx(rows: list[EditorFigures]) -> bytes:
+    from openpyxl import Workbook  # here, not with the module: see export.xlsx_writer
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Éditeurs")
     for index, column in enumerate(COLUMNS):
@@ -92,6 +92,8 @@ def write_xlsx(rows: list[EditorFigures]) -> bytes:
 def _xlsx_cell(sheet, value: Any):
     if not isinstance(value, str):
         return value
+    from openpyxl.cell import WriteOnlyCell
+
     cell = WriteOnlyCell(sheet, value=neutralise(value))
     cell.data_type = "s"
     return cell

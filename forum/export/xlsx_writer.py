@@ -1,15 +1,14 @@
 """XLSX with openpyxl (write-only, streamed): bold frozen header, autofilter, column widths, real
-dates, every text cell neutralised and typed as text so nothing is ever evaluated as a formula."""
+dates, every text cell neutralised and typed as text so nothing is ever evaluated as a formula.
+
+openpyxl is imported by the functions that write a file, not with the module: it would add 7 MB to
+every web worker for an export a few editors download.
+"""
 from __future__ import annotations
 
 import io
 import re
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
+from typing import TYPE_CHECKING
 
 from forum.export import evolution
 from forum.export.columns import columns_for
@@ -17,13 +16,19 @@ from forum.export.rows import PARIS, ExportRow
 from forum.export.safety import neutralise
 from forum.export.summaries import text_of
 
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXTENSION = "xlsx"
 FORMATS = {"date": "dd/mm/yyyy", "datetime": "dd/mm/yyyy hh:mm"}
-_BOLD = Font(bold=True)
 
 
 def write(rows: list[ExportRow], **meta) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
     columns = columns_for(bool(meta.get("with_notes")), meta.get("evolution") is not None)
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Demandes")
@@ -45,8 +50,11 @@ def write(rows: list[ExportRow], **meta) -> bytes:
 
 
 def _header(sheet, text: str) -> WriteOnlyCell:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+
     cell = WriteOnlyCell(sheet, value=text)
-    cell.font = _BOLD
+    cell.font = Font(bold=True)
     cell.alignment = Alignment(wrap_text=True, vertical="top")
     return cell
 
@@ -55,6 +63,8 @@ def _cell(sheet, value, kind: str):
     if value is None or kind == "int":
         return value
     if kind in FORMATS:
+        from openpyxl.cell import WriteOnlyCell
+
         cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = FORMATS[kind]
         return cell
@@ -64,6 +74,9 @@ def _cell(sheet, value, kind: str):
 def _text(sheet, value: str) -> WriteOnlyCell:
     # Control characters are illegal in the sheet's XML: a title holding one (\x01…) must not turn the
     # whole board's export into an error. Removed before neutralising, so "\x01=…" is still caught.
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     cell = WriteOnlyCell(sheet, value=neutralise(ILLEGAL_CHARACTERS_RE.sub("", value)))
     cell.data_type = "s"  # text, even if it looked like a formula: belt and braces
     return cell

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from forum.files import images, names
+from forum.files import names
 from forum.files.types import FIELD, FileType, decode_text, detect_type
 from forum.services.errors import ValidationError
 
@@ -45,6 +45,8 @@ def check_upload(filename: str | None, data: bytes, max_bytes: int = DEFAULT_MAX
     preview: bytes | None = None
     width = height = None
     if file_type.kind == "image":
+        from forum.files import images  # Pillow loads with the first image, not in every worker
+
         data, preview, width, height = images.clean_image(data, file_type)
     elif file_type.extension in ("txt", "csv"):
         names.check_text_content(decode_text(data))

@@ -13,7 +13,9 @@ import logging
 import math
 import re
 import sqlite3
+import sys
 import time
+from typing import Any
 
 from flask import Flask, g, jsonify, render_template, request
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -22,11 +24,6 @@ from werkzeug.exceptions import HTTPException
 
 from forum.extensions import db, limiter
 from forum.services.errors import DomainError
-
-try:
-    import psycopg
-except ImportError:  # SQLite-only installs
-    psycopg = None
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +57,17 @@ SQLITE_UNAVAILABLE_MESSAGES = ("readonly database", "database is locked", "datab
 # read-only transaction (25006, e.g. a standby or default_transaction_read_only), lock not available.
 POSTGRES_UNAVAILABLE_CLASSES = ("08", "40", "53", "57", "58")
 POSTGRES_UNAVAILABLE_CODES = ("25006", "55P03")
-DATABASE_ERRORS: tuple[type[BaseException], ...] = (SQLAlchemyError, sqlite3.Error) + (
-    (psycopg.Error,) if psycopg else ())
+
+
+def database_errors() -> tuple[type[BaseException], ...]:
+    """The exceptions of a database that cannot serve. psycopg's only once loaded: SQLAlchemy imports
+    it for a PostgreSQL database, and a worker on SQLite never does (9 MB of memory)."""
+    psycopg = _psycopg()
+    return (SQLAlchemyError, sqlite3.Error) + ((psycopg.Error,) if psycopg else ())
+
+
+def _psycopg() -> Any:
+    return sys.modules.get("psycopg")
 
 # Free-text fields of the forms, shown back (editable) on the 503 page; the other fields are sent
 # again unchanged in hidden inputs, passwords are never echoed (the member types them again).
@@ -125,6 +131,7 @@ def unavailability(exc: BaseException) -> str | None:
         code, message = getattr(orig, "sqlite_errorname", "") or "", str(orig).lower()
         unavailable = code.startswith(SQLITE_UNAVAILABLE_CODES) or any(m in message for m in SQLITE_UNAVAILABLE_MESSAGES)
         return reason if unavailable else None
+    psycopg = _psycopg()
     if psycopg is not None and isinstance(orig, psycopg.Error):
         sqlstate = getattr(orig, "sqlstate", None)
         if sqlstate is None:  # raised by the client library: cannot connect, connection lost
@@ -186,7 +193,7 @@ def database_unavailable(exc: BaseException):
                "retry_url": request.script_root + request.path + (f"?{query}" if query else "")}
     try:  # the site's layout reads the database too (the member's name, the moderation badge)
         body = render_template("errors/unavailable.html", layout="base.html", **context)
-    except DATABASE_ERRORS:
+    except database_errors():
         _rollback_quietly()
         body = render_template("errors/unavailable.html", layout="errors/bare.html", **context)
     return body, 503, headers
@@ -200,7 +207,7 @@ def unexpected_error(exc: BaseException):
 
 
 def register_error_handlers(app: Flask) -> None:
-    for error_class in DATABASE_ERRORS:
+    for error_class in database_errors():
         app.register_error_handler(error_class, database_unavailable)
 
     @app.errorhandler(HTTPException)
