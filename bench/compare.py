@@ -32,7 +32,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench.common import REPO, Instance, cpu_seconds, generate_dataset, get_once, load_dataset
+from bench.common import REPO, Instance, cpu_seconds, generate_dataset, get_once, load_dataset, rss_mb
 from bench.run import MIX, Client, _action
 
 HOST = "127.0.0.1"
@@ -76,6 +76,10 @@ class Side:
 
     def cpu(self) -> float:
         return sum(cpu_seconds(pid) or 0.0 for pid in self.workers)
+
+    def rss(self) -> str:
+        """Each worker's resident memory at the end of the load, in MB."""
+        return " / ".join(f"{rss_mb(pid) or 0:.0f}" for pid in self.workers)
 
     def drive(self, seconds: float, seed: int, record: bool) -> None:
         names, weights = zip(*MIX, strict=True)
@@ -185,13 +189,14 @@ def main() -> None:
 
 def report(args: argparse.Namespace, sides: list[Side], spent: list[float]) -> None:
     per_request = []
-    print(f"\n{'version':10} {'requêtes':>9} {'req/s':>8} {'erreurs':>8} {'CPU s':>7} {'ms CPU/req':>11}")
+    print(f"\n{'version':10} {'requêtes':>9} {'req/s':>8} {'erreurs':>8} {'CPU s':>7} {'ms CPU/req':>11}"
+          f"  {'RSS des workers (Mo)':>20}")
     for side, cpu in zip(sides, spent, strict=True):
         ms = 1000 * cpu / max(1, side.requests)
         per_request.append(ms)
         label = f"{args.base}" if side.name == "base" else "travail"
         print(f"{label[:10]:10} {side.requests:>9} {side.requests / args.duration:>8.1f} {side.errors:>8} "
-              f"{cpu:>7.1f} {ms:>11.2f}")
+              f"{cpu:>7.1f} {ms:>11.2f}  {side.rss():>20}")
     print(f"CPU par requête, travail / {args.base} : {per_request[1] / per_request[0]:.3f} "
           "(sous 1 : l'arbre de travail coûte moins)")
 
