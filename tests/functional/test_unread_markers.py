@@ -106,6 +106,32 @@ def test_opening_a_thread_marks_its_notifications_read(client, login):
     assert unread == [other.id]
 
 
+def test_a_thread_without_unread_notifications_costs_no_update_to_a_member_with_some(client, login,
+                                                                                   count_queries):
+    thread, other = make_thread(), make_thread()
+    make_post(thread)
+    quiet, noticed = make_user(), make_user()
+    db.session.add(Notification(user_id=noticed.id, kind="reply", thread_id=other.id, board_id=other.board_id))
+    db.session.flush()
+    recount_unread([noticed.id])
+    quiet_id, noticed_id, other_id, thread_url = quiet.id, noticed.id, other.id, f"/t/{thread.id}"
+    costs = {}
+    for member_id in (quiet_id, noticed_id):
+        login(db.session.get(User, member_id))
+        statements(client, count_queries, thread_url)  # the first visit records the position
+        db.session.expunge_all()
+        with count_queries() as counter:
+            html = page(client.get(thread_url))
+        costs[member_id] = counter.statements
+    # The bell counts one unread notification, about another thread: nothing to mark read here.
+    assert "1 notification non lue" in html
+    assert not [s for s in costs[noticed_id] if s.lstrip().upper().startswith("UPDATE")], costs[noticed_id]
+    assert len(costs[noticed_id]) == len(costs[quiet_id])
+    unread = db.session.scalars(select(Notification.thread_id).where(
+        Notification.user_id == noticed_id, Notification.read_at.is_(None))).all()
+    assert unread == [other_id]
+
+
 def test_board_and_thread_pages_cost_a_member_at_most_two_statements_more(client, login, count_queries):
     board = make_board()
     threads = [make_thread(board) for _ in range(5)]

@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 
-from sqlalchemy import CompoundSelect, Select, bindparam, case, func, literal, null, select, union_all
+from sqlalchemy import Boolean, CompoundSelect, Select, bindparam, case, func, literal, null, select, union_all
 from sqlalchemy.orm import aliased
 
 from forum.db_upsert import upsert_insert
 from forum.extensions import db
-from forum.models import Board, BoardFollow, Draft, Post, Thread, ThreadFollow, ThreadRead, User, Vote
+from forum.models import Board, BoardFollow, Draft, Notification, Post, Thread, ThreadFollow, ThreadRead, User, Vote
 from forum.models._time import utcnow
 from forum.services.drafts import reply_place
 from forum.services.notify import inbox
@@ -34,6 +34,9 @@ class ThreadReader:
     first_unread_page: int | None = None
     # Whether a reply draft waits (drafts.load_reply then reads it): asked in the same statement.
     has_reply_draft: bool = True
+    # Whether notifications about this thread wait unread (opening it marks them read): asked in the
+    # same statement, so a view with none writes nothing, not even an UPDATE that matches no row.
+    has_unread_notifications: bool = True
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ def _replies(thread_id: int):
 def _thread_and_reader_statement() -> Select:
     """thread_with_reader's statement, built once (building it costs more than running it): the
     thread as a thread page loads it (reading.thread_page_statement), then the member's follow
-    levels, read position, first unread reply and its place, and draft."""
+    levels, read position, first unread reply and its place, draft, and unread notifications."""
     user_id, thread_id = bindparam("user_id"), bindparam("thread_id")
     news = ThreadRead.seen_reply_count < Thread.reply_count
     unread, earlier = aliased(Post, name="unread_posts"), aliased(Post, name="earlier_posts")
@@ -71,9 +74,15 @@ def _thread_and_reader_statement() -> Select:
     before = (select(func.count(earlier.id))
               .where(earlier.thread_id == thread_id, earlier.is_first.is_(False), earlier.id <= first)
               .correlate(ThreadRead).scalar_subquery())
+    # Whether inbox.mark_thread_read would mark anything; looked up only for a member whose bell
+    # counts unread notifications (CASE evaluates its branch only when the condition holds).
+    noted = case((bindparam("any_unread", type_=Boolean), select(Notification.id)
+                  .where(Notification.user_id == user_id, Notification.thread_id == Thread.id,
+                         Notification.read_at.is_(None), Notification.kind.not_in(inbox.MODERATION_KINDS))
+                  .correlate(Thread).exists()), else_=False)
     return (thread_page_statement()
             .add_columns(ThreadFollow.level, ThreadFollow.reason, BoardFollow.level, ThreadRead.last_read_post_id,
-                         ThreadRead.seen_reply_count, case((news, first)), case((news, before)), Draft.id)
+                         ThreadRead.seen_reply_count, case((news, first)), case((news, before)), Draft.id, noted)
             .select_from(Thread)
             .outerjoin(Draft, (Draft.user_id == user_id) & (Draft.place == bindparam("draft_place")))
             .outerjoin(ThreadFollow, (ThreadFollow.user_id == user_id) & (ThreadFollow.thread_id == Thread.id))
@@ -87,13 +96,14 @@ def thread_with_reader(thread_id: int, user: User, per_page: int) -> tuple[Threa
     arrived since their last visit, the first unread one and its page: one statement for a member's
     thread page (the unread lookups run only then). None when there is no such thread."""
     row = db.session.execute(_thread_and_reader_statement(), {
-        "user_id": user.id, "thread_id": thread_id, "draft_place": reply_place(thread_id)}).first()
+        "user_id": user.id, "thread_id": thread_id, "draft_place": reply_place(thread_id),
+        "any_unread": bool(user.unread_notification_count)}).first()
     if row is None:
         return None
-    thread, version, own, reason, board_level, last_read, seen, first_id, position, draft_id = row
+    thread, version, own, reason, board_level, last_read, seen, first_id, position, draft_id, noted = row
     page = max(1, -(-position // per_page)) if first_id is not None and position else None
     return thread, version, ThreadReader(effective_level(own, reason, board_level), last_read, seen or 0,
-                                         first_id if page else None, page, draft_id is not None)
+                                         first_id if page else None, page, draft_id is not None, bool(noted))
 
 
 @cache
@@ -153,4 +163,4 @@ def record_reading(user: User, thread: Thread, last_post_id_shown: int | None, r
     notifications read. Writes nothing (not even a statement) when neither changes anything.
     True when something was written (the caller commits)."""
     wrote = last_post_id_shown is not None and mark_read(user, thread, last_post_id_shown, reader)
-    return bool(inbox.mark_thread_read(user, thread)) or wrote
+    return (reader.has_unread_notifications and bool(inbox.mark_thread_read(user, thread))) or wrote
