@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from forum.db_upsert import upsert_insert
 from forum.extensions import db
-from forum.models import IMPORTANCES, STATUSES, Thread, User, Vote
+from forum.models import IMPORTANCES, STATUSES, Board, Thread, User, Vote
 from forum.models._time import utcnow
 from forum.services import ranking
 from forum.services.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationError
@@ -153,9 +153,11 @@ def toggles(user: User | None, threads: list[Thread], mine: dict[int, str] | Non
 
 def listed_requests(thread_ids: list[int]) -> dict[int, Thread]:
     """{id: Thread} of the live requests among `thread_ids`, with their board, in one query: the
-    toggles of a list whose rows are not Thread objects (search hits)."""
+    toggles of a list whose rows are not Thread objects (search hits). The toggle and the VOTE rule
+    read the board's own columns, never its editor nor the thread's author: Thread's and Board's
+    joins of those are left out (2.1 → 1.2 ms of a 15 ms search page, the bench's queries)."""
     if not thread_ids:
         return {}
     return {thread.id: thread for thread in db.session.scalars(
-        select(Thread).options(joinedload(Thread.board))
+        select(Thread).options(joinedload(Thread.board).lazyload(Board.editor), lazyload(Thread.author))
         .where(Thread.id.in_(thread_ids), Thread.kind == "request", Thread.deleted_at.is_(None)))}

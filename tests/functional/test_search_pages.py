@@ -140,6 +140,40 @@ def test_search_page_runs_a_bounded_number_of_queries(client, content, count_que
     assert counter.count <= 6
 
 
+def test_a_members_vote_toggles_on_request_hits_cost_the_same_statements_for_many_boards(client, login,
+                                                                                       count_queries):
+    from forum.models import Board
+    from tests.factories import make_structure
+
+    search.reindex()
+    boards = [make_board(slug=f"logiciel-{n}") for n in range(3)]
+    member = make_user(uses=boards)
+    first_id = make_request(boards[0], make_user(structure=make_structure()), title="Rappel de vaccination").id
+    board_ids = [board.id for board in boards]
+    db.session.commit()
+    search.apply_pending()
+    login(member)
+
+    def statements() -> tuple[int, str]:
+        db.session.expunge_all()
+        with count_queries() as counter:
+            response = client.get("/search?q=vaccination")
+        assert response.status_code == 200
+        return counter.count, response.get_data(as_text=True)
+
+    one, html = statements()
+    assert html.count("data-toggle-form") == 1 and f"vote-toggle-{first_id}" in html
+    # More request hits, on boards of other editors, by authors of other structures: the toggles
+    # read no editor, author or structure one row at a time.
+    others = [make_request(db.session.get(Board, board_id), make_user(structure=make_structure()),
+                           title=f"Vaccination, rappel {n}").id for n, board_id in enumerate(board_ids)]
+    db.session.commit()
+    search.apply_pending()
+    many, html = statements()
+    assert html.count("data-toggle-form") == 4 and all(f"vote-toggle-{other}" in html for other in others)
+    assert many == one
+
+
 def test_outside_tests_the_queue_is_applied_once_the_response_is_sent(client, content, login, app):
     from sqlalchemy import func, select
 
