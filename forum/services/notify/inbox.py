@@ -81,11 +81,28 @@ def get_own(user: User, notification_id: int) -> Notification:
     return notification
 
 
+def _unread(user_id, *conditions) -> tuple:
+    """SQL: the member's unread notifications matching `conditions` (`user_id` a value or a column)."""
+    return (Notification.user_id == user_id, Notification.read_at.is_(None), *conditions)
+
+
+def _about_thread(thread_id) -> tuple:
+    """SQL: what opening a thread settles (`thread_id` a value or a column): its notifications,
+    reports to moderate excepted."""
+    return (Notification.thread_id == thread_id, Notification.kind.not_in(MODERATION_KINDS))
+
+
+def unread_about_thread(user_id, thread_id):
+    """SQL EXISTS: mark_thread_read would mark something (`user_id`, `thread_id` values, bind
+    parameters or columns of an enclosing statement)."""
+    return select(Notification.id).where(*_unread(user_id, *_about_thread(thread_id))).exists()
+
+
 def _mark(user: User, *conditions) -> int:
     """Mark the member's unread notifications matching `conditions` read; recount when some were."""
     result = db.session.execute(
         update(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None), *conditions)
+        .where(*_unread(user.id, *conditions))
         .values(read_at=utcnow(),
                 email_state=case((Notification.email_state == "pending", "skipped"), else_=Notification.email_state))
         .execution_options(synchronize_session=False))
@@ -112,7 +129,7 @@ def mark_thread_read(user: User, thread: Thread) -> int:
     Does nothing, not even a statement, when the member's bell shows nothing unread."""
     if not user.unread_notification_count:
         return 0
-    return _mark(user, Notification.thread_id == thread.id, Notification.kind.not_in(MODERATION_KINDS))
+    return _mark(user, *_about_thread(thread.id))
 
 
 def retire_unreadable(user: User) -> int:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 
 from forum.db_upsert import upsert_insert
 from forum.extensions import db
-from forum.models import Board, BoardFollow, Draft, Notification, Post, Thread, ThreadFollow, ThreadRead, User, Vote
+from forum.models import Board, BoardFollow, Draft, Post, Thread, ThreadFollow, ThreadRead, User, Vote
 from forum.models._time import utcnow
 from forum.services.drafts import reply_place
 from forum.services.notify import inbox
@@ -76,10 +76,8 @@ def _thread_and_reader_statement() -> Select:
               .correlate(ThreadRead).scalar_subquery())
     # Whether inbox.mark_thread_read would mark anything; looked up only for a member whose bell
     # counts unread notifications (CASE evaluates its branch only when the condition holds).
-    noted = case((bindparam("any_unread", type_=Boolean), select(Notification.id)
-                  .where(Notification.user_id == user_id, Notification.thread_id == Thread.id,
-                         Notification.read_at.is_(None), Notification.kind.not_in(inbox.MODERATION_KINDS))
-                  .correlate(Thread).exists()), else_=False)
+    noted = case((bindparam("any_unread", type_=Boolean), inbox.unread_about_thread(user_id, Thread.id)),
+                 else_=False)
     return (thread_page_statement()
             .add_columns(ThreadFollow.level, ThreadFollow.reason, BoardFollow.level, ThreadRead.last_read_post_id,
                          ThreadRead.seen_reply_count, case((news, first)), case((news, before)), Draft.id, noted)
